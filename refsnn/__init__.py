@@ -1,0 +1,16 @@
+"""refsnn: a forward-only, torch-free reference simulator for Norse's spiking neurons.
+
+* :mod:`refsnn.functional` — the NumPy reference, one module per neuron family,
+  mirroring Norse 1.1.0's functional API;
+* :func:`refsnn.simulate` — run a family over time on a chosen backend;
+* :mod:`refsnn.backends` — the backend registry;
+* :mod:`refsnn.compat.norse` — Norse-exact variants and tuple converters.
+"""
+
+from refsnn import backends, functional
+from refsnn.models import MODELS
+from refsnn.simulate import simulate
+
+__version__ = "0.1.0"
+
+__all__ = ["MODELS", "backends", "functional", "simulate", "__version__"]

@@ -1,0 +1,154 @@
+"""Input checking and dtype casting shared by the reference and the driver.
+
+Every public entry point funnels its arguments through these helpers so that
+bad input fails early with a message naming the argument, and so that the
+arithmetic always runs in one floating dtype: the state's.
+
+The casting rule (see ``DESIGN.md``): the state's floating dtype governs;
+parameters, ``dt`` and inputs are converted to it before any arithmetic.
+With Norse's parameters (0-d float32 tensors) and a float32 state this is
+exactly PyTorch's promotion, which is why float32 runs agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, NamedTuple
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+DEFAULT_DTYPE = np.dtype(np.float32)
+
+
+def is_namedtuple(x: Any) -> bool:
+    """True for instances of ``typing.NamedTuple`` classes."""
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def _leaves(tree: Any):
+    if is_namedtuple(tree):
+        for field in tree:
+            yield from _leaves(field)
+    else:
+        yield tree
+
+
+def state_dtype(state: NamedTuple, name: str = "state") -> np.dtype:
+    """The floating dtype that governs a step: that of the state's arrays.
+
+    A state made only of Python numbers (as in Norse's ``default_bio_*``
+    states) runs in float32, Norse's default. Integer or mixed-precision
+    state arrays are rejected rather than silently promoted.
+    """
+    dtypes = set()
+    for leaf in _leaves(state):
+        if isinstance(leaf, (list, tuple)):
+            leaf = np.asarray(leaf)
+        if isinstance(leaf, (np.ndarray, np.generic)):
+            if leaf.dtype not in FLOAT_DTYPES:
+                raise TypeError(
+                    f"{name}: arrays must be float32 or float64, got dtype {leaf.dtype}"
+                )
+            dtypes.add(leaf.dtype)
+        elif not isinstance(leaf, numbers.Real) or isinstance(leaf, bool):
+            raise TypeError(
+                f"{name}: fields must be NumPy float arrays or real numbers, "
+                f"got {type(leaf).__name__}"
+            )
+    if len(dtypes) > 1:
+        raise TypeError(
+            f"{name}: all arrays must share one dtype, got {sorted(map(str, dtypes))}"
+        )
+    return dtypes.pop() if dtypes else DEFAULT_DTYPE
+
+
+def check_dt(dt: Any) -> float:
+    """Validate the integration time step: a finite real number > 0."""
+    if isinstance(dt, bool) or not isinstance(dt, (numbers.Real, np.floating)):
+        raise TypeError(f"dt must be a real number, got {type(dt).__name__}")
+    if not math.isfinite(float(dt)) or float(dt) <= 0.0:
+        raise ValueError(f"dt must be finite and > 0, got {dt!r}")
+    return dt
+
+
+def as_input(x: Any, dtype: np.dtype, name: str = "input") -> np.ndarray:
+    """Convert an input array to ``dtype``; bool spikes and floats are accepted."""
+    arr = np.asarray(x)
+    if arr.dtype != np.bool_ and arr.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must hold floating-point values (or bool spikes), got dtype {arr.dtype}"
+        )
+    return arr.astype(dtype, copy=False)
+
+
+def cast_tree(tree: NamedTuple, dtype: np.dtype, name: str) -> NamedTuple:
+    """Convert every numeric leaf of a (nested) NamedTuple to ``dtype``.
+
+    Non-numeric leaves (Norse's ``reset_method`` callable, for example) pass
+    through unchanged. Arrays already of ``dtype`` are not copied.
+    """
+    values = []
+    for field, value in zip(tree._fields, tree):
+        label = f"{name}.{field}"
+        if is_namedtuple(value):
+            values.append(cast_tree(value, dtype, label))
+        elif callable(value) or value is None:
+            values.append(value)
+        else:
+            arr = np.asarray(value)
+            if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
+                raise TypeError(
+                    f"{label} must be a real number or a float array, got {arr.dtype}"
+                )
+            values.append(arr.astype(dtype, copy=False))
+    return type(tree)(*values)
+
+
+def check_type(value: Any, expected: type, name: str) -> None:
+    """Raise a TypeError unless ``value`` is an instance of ``expected``."""
+    if not isinstance(value, expected):
+        raise TypeError(
+            f"{name} must be a {expected.__name__}, got {type(value).__name__}"
+        )
+
+
+def check_broadcast(tree: NamedTuple, shape: tuple, name: str) -> None:
+    """Check that every array leaf of ``tree`` broadcasts to ``shape`` without growing it."""
+    for field, value in zip(tree._fields, tree):
+        label = f"{name}.{field}"
+        if is_namedtuple(value):
+            check_broadcast(value, shape, label)
+        elif isinstance(value, np.ndarray):
+            try:
+                grown = np.broadcast_shapes(value.shape, shape)
+            except ValueError:
+                grown = None
+            if grown != tuple(shape):
+                raise ValueError(
+                    f"{label} has shape {value.shape}, which does not broadcast "
+                    f"to the neuron shape {tuple(shape)}"
+                )
+
+
+def broadcast_shape(arrays: dict, name: str = "state and input") -> tuple:
+    """The common broadcast shape of named arrays, with a readable error."""
+    try:
+        return np.broadcast_shapes(*(np.shape(a) for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k}: {np.shape(v)}" for k, v in arrays.items())
+        raise ValueError(f"{name} shapes do not broadcast together ({shapes})") from None
+
+
+def check_matrix(w: Any, rows: int | None, cols: int | None, dtype: np.dtype, name: str):
+    """Validate a weight matrix of shape ``(rows, cols)`` (``None`` = any) and cast it."""
+    arr = np.asarray(w)
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be a float array, got dtype {arr.dtype}")
+    if arr.ndim != 2 or (rows is not None and arr.shape[0] != rows) or (
+        cols is not None and arr.shape[1] != cols
+    ):
+        want = f"({'n' if rows is None else rows}, {'m' if cols is None else cols})"
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    return arr.astype(dtype, copy=False)

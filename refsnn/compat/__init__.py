@@ -1,0 +1,1 @@
+"""Compatibility layers with other simulators (currently Norse 1.1.0)."""

@@ -1,0 +1,25 @@
+"""The NumPy reference: one module per neuron family, mirroring ``norse.torch.functional``.
+
+As in Norse, names live in their family's module:
+``from refsnn.functional.lif import lif_feed_forward_step, LIFParameters``
+is the counterpart of ``from norse.torch.functional.lif import ...``.
+"""
+
+from refsnn.functional import (  # noqa: F401
+    coba_lif,
+    iaf,
+    izhikevich,
+    li,
+    li_box,
+    lif,
+    lif_adex,
+    lif_adex_refrac,
+    lif_box,
+    lif_ex,
+    lif_mc,
+    lif_mc_refrac,
+    lif_refrac,
+    lsnn,
+    reset,
+    threshold,
+)

@@ -1,0 +1,147 @@
+"""The driver: validate once, build the initial state, let a backend run the steps."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from refsnn import _checks, backends
+from refsnn.models import Connectivity, get_model
+
+_NO_RECURRENT = "has no recurrent variant; call it without input_weights/recurrent_weights"
+
+
+def _dtype_of(inputs: np.ndarray, state: Any) -> np.dtype:
+    if state is not None:
+        return _checks.state_dtype(state)
+    return inputs.dtype if inputs.dtype in _checks.FLOAT_DTYPES else _checks.DEFAULT_DTYPE
+
+
+def _connectivity(model, inputs, dtype, input_weights, recurrent_weights, g_coupling):
+    """Validate the matrices; return (recurrent?, Connectivity, neuron shape)."""
+    recurrent = input_weights is not None or recurrent_weights is not None
+    if recurrent and model.recurrent_step is None:
+        raise ValueError(f"model {model.name!r} {_NO_RECURRENT}")
+    if not recurrent and model.feed_forward_step is None:
+        raise ValueError(
+            f"model {model.name!r} is recurrent only: pass input_weights"
+            + (" and recurrent_weights" if model.takes_recurrent_weights else "")
+        )
+    if recurrent_weights is not None and not model.takes_recurrent_weights:
+        raise ValueError(f"model {model.name!r} takes input_weights only, not recurrent_weights")
+    if recurrent:
+        if input_weights is None:
+            raise ValueError("recurrent_weights given without input_weights")
+        if inputs.ndim < 2:
+            raise ValueError(
+                f"inputs of a recurrent model must have shape (T, ..., n_in), got {inputs.shape}"
+            )
+        w_in = _checks.check_matrix(input_weights, None, inputs.shape[-1], dtype, "input_weights")
+        n = w_in.shape[0]
+        shape = inputs.shape[1:-1] + (n,)
+        w_rec = None
+        if model.takes_recurrent_weights:
+            if recurrent_weights is None:
+                raise ValueError(f"model {model.name!r} needs recurrent_weights of shape ({n}, {n})")
+            w_rec = _checks.check_matrix(recurrent_weights, n, n, dtype, "recurrent_weights")
+    else:
+        w_in = w_rec = None
+        shape = inputs.shape[1:]
+    g = None
+    if model.takes_coupling:
+        if g_coupling is None:
+            raise ValueError(f"model {model.name!r} needs g_coupling (compartment conductances)")
+        if len(shape) == 0:
+            raise ValueError("g_coupling needs neurons along a last axis; inputs have none")
+        g = _checks.check_matrix(g_coupling, shape[-1], shape[-1], dtype, "g_coupling")
+    elif g_coupling is not None:
+        raise ValueError(f"model {model.name!r} takes no g_coupling")
+    return recurrent, Connectivity(w_in, w_rec, g), shape
+
+
+def _check_state(state, model, recurrent, shape, dtype):
+    expected = model.recurrent_state if recurrent else model.feed_forward_state
+    _checks.check_type(state, expected, "state")
+    state = _checks.cast_tree(state, dtype, "state")
+    _checks.check_broadcast(state, shape, "state")
+    return state
+
+
+def simulate(
+    model: str,
+    inputs: Any,
+    *,
+    p: Any = None,
+    state: NamedTuple | None = None,
+    dt: float = 0.001,
+    backend: str | None = None,
+    record_states: bool = False,
+    input_weights: Any = None,
+    recurrent_weights: Any = None,
+    g_coupling: Any = None,
+):
+    r"""Simulate a population of neurons over time.
+
+    Parameters
+    ----------
+    model : str
+        Family name: ``"lif"``, ``"li"``, ``"li_box"``, ``"iaf"``, ``"lif_box"``,
+        ``"lif_ex"``, ``"lif_adex"``, ``"lif_refrac"``, ``"lif_adex_refrac"``,
+        ``"coba_lif"``, ``"lif_mc"``, ``"lif_mc_refrac"``, ``"lsnn"``,
+        ``"ada_lif"`` or ``"izhikevich"`` (see :data:`refsnn.models.MODELS`).
+    inputs : array, shape ``(T, ...)``
+        Time on axis 0. Feed-forward: the input current of each neuron,
+        shape ``(T, *neurons)``. Recurrent: presynaptic input of shape
+        ``(T, ..., n_in)``. Float or bool; never modified.
+    p : Parameters, optional
+        The family's parameter tuple (fields may be per-neuron arrays).
+        Default: the family's defaults (Izhikevich: ``tonic_spiking``, whose
+        behaviour also supplies the initial state).
+    state : State, optional
+        Initial state; default: Norse's initial state for the input's shape.
+        Its dtype governs the arithmetic.
+    dt : float
+        Integration time step, finite and > 0.
+    backend : str, optional
+        Registered backend name; default :func:`refsnn.backends.default`.
+    record_states : bool
+        Return the state at every step (each field stacked over time).
+    input_weights, recurrent_weights : arrays, optional
+        Select the recurrent variant: shapes ``(n, n_in)`` and ``(n, n)``.
+        Leaky integrators take ``input_weights`` only.
+    g_coupling : array, shape ``(n, n)``
+        Compartment coupling, required by ``lif_mc`` and ``lif_mc_refrac``.
+
+    Returns
+    -------
+    outputs : array, shape ``(T, *neurons)``
+        Spikes (or voltages for leaky integrators) at every step.
+    state : State
+        The final state, or with ``record_states=True`` the state with every
+        field stacked over time (shape ``(T, *neurons)``).
+    """
+    descriptor = get_model(model)
+    if not isinstance(record_states, bool):
+        raise TypeError(f"record_states must be a bool, got {type(record_states).__name__}")
+    inputs = np.asarray(inputs)
+    if inputs.ndim < 1:
+        raise ValueError(f"inputs must have a time axis 0, got a scalar of shape {inputs.shape}")
+    _checks.check_dt(dt)
+    runner = backends.for_model(backends.get(backend), descriptor.name)
+    dtype = _dtype_of(inputs, state)
+    inputs = _checks.as_input(inputs, dtype, "inputs")
+    recurrent, conn, shape = _connectivity(
+        descriptor, inputs, dtype, input_weights, recurrent_weights, g_coupling
+    )
+    if p is None:
+        p = descriptor.make_parameters()
+    step_p = descriptor.step_parameters(p)
+    _checks.check_type(step_p, descriptor.parameters, "p")
+    step_p = _checks.cast_tree(step_p, dtype, "p")
+    _checks.check_broadcast(step_p, shape, "p")
+    if state is None:
+        state = descriptor.initial_state(p, shape, dtype, recurrent)
+    else:
+        state = _check_state(state, descriptor, recurrent, shape, dtype)
+    return runner.run(descriptor, inputs, state, step_p, dt, conn, record_states, shape)
