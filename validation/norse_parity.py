@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -504,9 +504,29 @@ def _norse_leaf(x) -> np.ndarray:
     return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
+class Differences:
+    """Accumulates the worst differences between refsnn's and Norse's arrays."""
+
+    def __init__(self):
+        self.max_abs, self.max_ulp, self.max_scaled, self.spikes_equal = 0.0, 0, 0.0, True
+
+    def add(self, ours, theirs, dtype) -> None:
+        """Compare two arrays (or tensors) value by value."""
+        a, b = np.broadcast_arrays(np.asarray(ours, dtype), np.asarray(_norse_leaf(theirs), dtype))
+        finite = np.isfinite(a) & np.isfinite(b)
+        if finite.any():
+            self.max_abs = max(self.max_abs, float(np.max(np.abs(a[finite] - b[finite]))))
+        self.max_ulp = max(self.max_ulp, ulp_distance(a, b))
+        self.max_scaled = max(self.max_scaled, scaled_error(a, b))
+
+    def add_spikes(self, ours, theirs) -> None:
+        """Compare two spike trains for identity (and their values)."""
+        self.spikes_equal &= bool(np.array_equal(np.asarray(ours), _norse_leaf(theirs)))
+
+
 @dataclass
 class Result:
-    spec: Spec
+    label: str
     variant: str  # "refsnn" or "compat"
     dtype: str
     max_abs: float
@@ -515,7 +535,38 @@ class Result:
     spikes_equal: bool | None
     expected: str
     ok: bool
-    steps: int = field(default=STEPS)
+
+
+def judge(label: str, variant: str, dtype: Any, d: Differences, tolerance: float,
+          spikes: bool = True, compat: Result | None = None) -> Result:
+    """Turn accumulated differences into a table row with its verdict.
+
+    ``tolerance`` 0 demands bit identity; otherwise the scaled error must stay
+    within it. With ``compat`` (the Norse-exact variant's row on the same
+    inputs) the row is a documented deviation: it must differ from Norse by
+    more than the compat variant does.
+    """
+    spikes_equal = d.spikes_equal if spikes else None
+    if compat is not None:
+        expected = "deviates"
+        ok = (d.max_ulp, d.max_scaled, not d.spikes_equal) > (
+            compat.max_ulp, compat.max_scaled, compat.spikes_equal is False)
+    elif tolerance == 0:
+        expected, ok = "identical", d.max_ulp == 0 and d.spikes_equal
+    else:
+        expected, ok = f"<= {tolerance:g} eps", d.max_scaled <= tolerance and d.spikes_equal
+    return Result(label, variant, np.dtype(dtype).name, d.max_abs, d.max_ulp, d.max_scaled,
+                  spikes_equal, expected, ok)
+
+
+@dataclass
+class Case:
+    """One row of the table, computed on demand."""
+
+    label: str
+    variant: str
+    dtype: str
+    run: Callable[[], Result]
 
 
 def _function(spec: Spec, variant: str):
@@ -532,7 +583,7 @@ def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
     ours = _function(spec, variant)
     theirs = getattr(importlib.import_module(f"norse.torch.functional.{spec.norse_module}"),
                      spec.function.split("[")[0])
-    max_abs, max_ulp, max_scaled, spikes_equal = 0.0, 0, 0.0, True
+    d = Differences()
     for k, dt in enumerate(DTS):
         rng = np.random.default_rng([seed, k])
         inputs, state, p, args = spec.make(rng, dtype)
@@ -548,40 +599,30 @@ def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
                 else:
                     out_r, s_r = ours(x, s_r, *args, p, dt)
                     out_n, s_n = theirs(torch.as_tensor(x), s_n, *args_n, p_n, dt)
-                out_n = _norse_leaf(out_n)
                 if spec.spikes:
-                    spikes_equal &= bool(np.array_equal(out_r, out_n))
-                for a, b in zip([out_r] + _leaves(s_r), [out_n] + [_norse_leaf(y) for y in _leaves(s_n)]):
-                    a, b = np.broadcast_arrays(np.asarray(a, dtype), np.asarray(b, dtype))
-                    finite = np.isfinite(a) & np.isfinite(b)
-                    if finite.any():
-                        max_abs = max(max_abs, float(np.max(np.abs(a[finite] - b[finite]))))
-                    max_ulp = max(max_ulp, ulp_distance(a, b))
-                    max_scaled = max(max_scaled, scaled_error(a, b))
+                    d.add_spikes(out_r, out_n)
+                for a, b in zip([out_r] + _leaves(s_r), [out_n] + _leaves(s_n)):
+                    d.add(a, b, dtype)
     tolerance = spec.tol32 if dtype == np.float32 else spec.tol64
-    if spec.deviates and variant == "refsnn":
-        # The documented model must differ from Norse by more than Norse's own
-        # code (the compat variant) does on the same inputs.
-        compat = run_case(spec, "compat", dtype, seed)
-        expected = "deviates"
-        ok = (max_ulp, max_scaled, not spikes_equal) > (
-            compat.max_ulp, compat.max_scaled, not compat.spikes_equal)
-    elif tolerance == 0:
-        expected, ok = "identical", max_ulp == 0 and spikes_equal
-    else:
-        expected = f"<= {tolerance} eps"
-        ok = max_scaled <= tolerance and spikes_equal
-    return Result(spec, variant, dtype.name, max_abs, max_ulp, max_scaled,
-                  spikes_equal if spec.spikes else None, expected, ok)
+    compat = run_case(spec, "compat", dtype, seed) if spec.deviates and variant == "refsnn" else None
+    return judge(spec.label, variant, dtype, d, tolerance, spec.spikes, compat)
 
 
-def cases() -> list[tuple[Spec, str, str]]:
-    """Every (spec, variant, dtype) row of the table."""
+#: Modules that add rows (encoders, plasticity, ...): each defines ``cases() -> list[Case]``.
+EXTRA_MODULES: list[str] = []
+
+
+def cases() -> list[Case]:
+    """Every row of the table."""
     rows = []
     for spec in SPECS:
         for variant in (("refsnn", "compat") if spec.deviates else ("refsnn",)):
             for dtype in ("float32", "float64"):
-                rows.append((spec, variant, dtype))
+                rows.append(Case(spec.label, variant, dtype,
+                                 lambda spec=spec, variant=variant, dtype=dtype:
+                                 run_case(spec, variant, dtype)))
+    for name in EXTRA_MODULES:
+        rows.extend(importlib.import_module(name).cases())
     return rows
 
 
@@ -591,15 +632,16 @@ def main() -> int:
     print(header)
     print("-" * len(header))
     failures = 0
-    for spec, variant, dtype in cases():
-        r = run_case(spec, variant, dtype)
+    rows = cases()
+    for case in rows:
+        r = case.run()
         spikes = "n/a" if r.spikes_equal is None else ("same" if r.spikes_equal else "DIFFER")
         ulp = "huge" if r.max_ulp > 10**6 else str(r.max_ulp)
-        print(f"{spec.label:40s} {variant:8s} {dtype:8s} {r.max_abs:11.3g} {ulp:>8s} "
+        print(f"{r.label:40s} {r.variant:8s} {r.dtype:8s} {r.max_abs:11.3g} {ulp:>8s} "
               f"{r.max_scaled:8.3g} {spikes:>7s}  "
               f"{r.expected:12s} {'ok' if r.ok else 'FAIL'}")
         failures += not r.ok
-    print(f"\n{len(cases()) - failures} rows as expected, {failures} not.")
+    print(f"\n{len(rows) - failures} rows as expected, {failures} not.")
     print("'deviates' rows: refsnn follows Norse's documented equations; see docs/deviations.rst.")
     return 1 if failures else 0
 
