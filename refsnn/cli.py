@@ -33,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--dt", type=float, default=0.001, help="time step in seconds")
     run.add_argument("--current", type=float, default=None,
                      help="mean input per step (default: a value that makes the model fire)")
-    run.add_argument("--noise", type=float, default=0.0,
-                     help="standard deviation of Gaussian input noise, relative to --current")
+    run.add_argument("--noise", type=float, default=0.5,
+                     help="standard deviation of Gaussian input noise, relative to --current "
+                          "(0 for a constant current)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     run.add_argument("--backend", default=None, help="default: $REFSNN_BACKEND or numpy")
@@ -82,9 +83,10 @@ def run(args) -> int:
     print(f"steps     {args.steps} (dt = {args.dt:g} s, {seconds:g} s simulated, {args.dtype})")
     if model.output == "spikes":
         spikes = int(out.sum())
-        rate = spikes / (args.neurons * seconds) if seconds > 0 else 0.0
+        rates = out.sum(axis=0) / seconds if seconds > 0 else np.zeros(args.neurons)
         print(f"spikes    {spikes}")
-        print(f"rate      {rate:.2f} Hz (mean per neuron)")
+        print(f"rate      {rates.mean():.2f} Hz mean per neuron "
+              f"(min {rates.min():.2f}, max {rates.max():.2f})")
     else:
         final = float(out[-1].mean()) if len(out) else float("nan")
         print(f"output    membrane voltage, final mean {final:.4g}")
