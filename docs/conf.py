@@ -8,3 +8,4 @@ napoleon_numpy_docstring = True
 autodoc_member_order = "bysource"
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
+napoleon_use_ivar = True
