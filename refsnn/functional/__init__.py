@@ -7,6 +7,8 @@ is the counterpart of ``from norse.torch.functional.lif import ...``.
 
 from refsnn.functional import (  # noqa: F401
     coba_lif,
+    decode,
+    filter,
     iaf,
     izhikevich,
     li,
@@ -19,7 +21,10 @@ from refsnn.functional import (  # noqa: F401
     lif_mc,
     lif_mc_refrac,
     lif_refrac,
+    lift,
+    logical,
     lsnn,
+    regularization,
     reset,
     threshold,
 )
