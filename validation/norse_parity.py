@@ -609,7 +609,7 @@ def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
 
 
 #: Modules that add rows (encoders, plasticity, ...): each defines ``cases() -> list[Case]``.
-EXTRA_MODULES: list[str] = ["validation.parity_misc"]
+EXTRA_MODULES: list[str] = ["validation.parity_misc", "validation.parity_encoding"]
 
 
 def cases() -> list[Case]:

@@ -8,6 +8,7 @@ is the counterpart of ``from norse.torch.functional.lif import ...``.
 from refsnn.functional import (  # noqa: F401
     coba_lif,
     decode,
+    encode,
     filter,
     iaf,
     izhikevich,

@@ -13,6 +13,11 @@ between Norse (tensors) and refsnn (arrays), nested tuples included.
 
 from refsnn.compat.norse.coba_lif import coba_lif_step
 from refsnn.compat.norse.convert import from_norse, to_norse
+from refsnn.compat.norse.encode import (
+    constant_current_lif_encode,
+    population_encode,
+    spike_latency_encode,
+)
 from refsnn.compat.norse.lif import lif_current_encoder
 from refsnn.compat.norse.lif_adex import lif_adex_current_encoder
 from refsnn.compat.norse.lif_adex_refrac import (
@@ -30,6 +35,7 @@ from refsnn.compat.norse.lsnn import ada_lif_step
 __all__ = [
     "ada_lif_step",
     "coba_lif_step",
+    "constant_current_lif_encode",
     "from_norse",
     "lif_adex_current_encoder",
     "lif_adex_refrac_feed_forward_step",
@@ -39,5 +45,7 @@ __all__ = [
     "lif_mc_refrac_feed_forward_step",
     "lif_mc_refrac_step",
     "lif_mc_step",
+    "population_encode",
+    "spike_latency_encode",
     "to_norse",
 ]
