@@ -609,7 +609,9 @@ def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
 
 
 #: Modules that add rows (encoders, plasticity, ...): each defines ``cases() -> list[Case]``.
-EXTRA_MODULES: list[str] = ["validation.parity_misc", "validation.parity_encoding"]
+EXTRA_MODULES: list[str] = [
+    "validation.parity_misc", "validation.parity_encoding", "validation.parity_plasticity",
+]
 
 
 def cases() -> list[Case]:

@@ -7,6 +7,7 @@ is the counterpart of ``from norse.torch.functional.lif import ...``.
 
 from refsnn.functional import (  # noqa: F401
     coba_lif,
+    correlation_sensor,
     decode,
     encode,
     filter,
@@ -18,6 +19,7 @@ from refsnn.functional import (  # noqa: F401
     lif_adex,
     lif_adex_refrac,
     lif_box,
+    lif_correlation,
     lif_ex,
     lif_mc,
     lif_mc_refrac,
@@ -27,5 +29,8 @@ from refsnn.functional import (  # noqa: F401
     lsnn,
     regularization,
     reset,
+    stdp,
+    stdp_sensor,
     threshold,
+    tsodyks_makram,
 )

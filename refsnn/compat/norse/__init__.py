@@ -13,6 +13,7 @@ between Norse (tensors) and refsnn (arrays), nested tuples included.
 
 from refsnn.compat.norse.coba_lif import coba_lif_step
 from refsnn.compat.norse.convert import from_norse, to_norse
+from refsnn.compat.norse.correlation_sensor import correlation_sensor_step
 from refsnn.compat.norse.encode import (
     constant_current_lif_encode,
     population_encode,
@@ -20,6 +21,7 @@ from refsnn.compat.norse.encode import (
 )
 from refsnn.compat.norse.lif import lif_current_encoder
 from refsnn.compat.norse.lif_adex import lif_adex_current_encoder
+from refsnn.compat.norse.lif_correlation import lif_correlation_step
 from refsnn.compat.norse.lif_adex_refrac import (
     lif_adex_refrac_feed_forward_step,
     lif_adex_refrac_step,
@@ -31,15 +33,18 @@ from refsnn.compat.norse.lif_mc_refrac import (
     lif_mc_refrac_step,
 )
 from refsnn.compat.norse.lsnn import ada_lif_step
+from refsnn.compat.norse.stdp_sensor import stdp_sensor_step
 
 __all__ = [
     "ada_lif_step",
     "coba_lif_step",
     "constant_current_lif_encode",
+    "correlation_sensor_step",
     "from_norse",
     "lif_adex_current_encoder",
     "lif_adex_refrac_feed_forward_step",
     "lif_adex_refrac_step",
+    "lif_correlation_step",
     "lif_current_encoder",
     "lif_ex_current_encoder",
     "lif_mc_refrac_feed_forward_step",
@@ -47,5 +52,6 @@ __all__ = [
     "lif_mc_step",
     "population_encode",
     "spike_latency_encode",
+    "stdp_sensor_step",
     "to_norse",
 ]
