@@ -579,6 +579,7 @@ def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
     """Run one function against Norse for every ``dt``; return the worst differences."""
     import torch
 
+    torch.set_num_threads(1)  # small products: threads only add contention
     dtype = np.dtype(dtype)
     ours = _function(spec, variant)
     theirs = getattr(importlib.import_module(f"norse.torch.functional.{spec.norse_module}"),
