@@ -60,12 +60,19 @@ def _connectivity(model, inputs, dtype, input_weights, recurrent_weights, g_coup
     return recurrent, Connectivity(w_in, w_rec, g), shape
 
 
+def _expand(tree, shape):
+    """A copy of ``tree`` with every leaf a new array of the full neuron shape."""
+    if _checks.is_namedtuple(tree):
+        return type(tree)(*(_expand(leaf, shape) for leaf in tree))
+    return np.array(np.broadcast_to(tree, shape))
+
+
 def _check_state(state, model, recurrent, shape, dtype):
     expected = model.recurrent_state if recurrent else model.feed_forward_state
     _checks.check_type(state, expected, "state")
     state = _checks.cast_tree(state, dtype, "state")
     _checks.check_broadcast(state, shape, "state")
-    return state
+    return _expand(state, shape)
 
 
 def simulate(

@@ -211,7 +211,7 @@ def test_registry_errors(monkeypatch):
     backends.register(_Fake())
     with pytest.raises(ValueError, match="already registered"):
         backends.register(_Fake())
-    with pytest.raises(ValueError, match="does not implement model 'lsnn'; backends that do: numpy"):
+    with pytest.raises(ValueError, match="does not implement model 'lsnn'; backends that do: (numba, )?numpy"):
         simulate("lsnn", np.ones((2, 2), np.float32), backend="fake")
     backends.register(_Fake("needs the moon: pip install moon"), replace=True)
     assert "fake" not in backends.available() and "fake" in backends.registered()
@@ -219,3 +219,13 @@ def test_registry_errors(monkeypatch):
         simulate("lif", np.ones((2, 2), np.float32), backend="fake")
     with pytest.raises(TypeError, match="must have a 'name' attribute"):
         backends.register(object())
+
+
+def test_a_broadcast_initial_state_comes_back_at_full_shape():
+    x = np.zeros((3, 2, 4), np.float32)
+    state = lsnn.LSNNFeedForwardState(np.float32(0.0), np.zeros(4, np.float32), np.float32(1.0))
+    for record in (False, True):
+        _, final = simulate("lsnn", x, state=state, record_states=record)
+        assert all(leaf.shape[-2:] == (2, 4) for leaf in final)
+    _, final = simulate("lsnn", x[:0], state=state)
+    assert all(leaf.shape == (2, 4) for leaf in final)

@@ -80,5 +80,7 @@ def for_model(backend: Any, model: str) -> Any:
 
 
 from refsnn.backends.numpy_ import NumpyBackend  # noqa: E402
+from refsnn.backends.numba_ import NumbaBackend  # noqa: E402
 
 register(NumpyBackend())
+register(NumbaBackend())

@@ -1,0 +1,72 @@
+"""The ``numba`` backend: fused multi-step kernels compiled by Numba.
+
+Each family has a scalar step function that performs the reference's IEEE
+operations in the reference's order (:mod:`.kernels`); two shared loops run
+all ``T`` steps inside one compiled call:
+
+* elementwise models (every feed-forward family except the multi-compartment
+  ones, and the recurrent leaky integrators once their input projection is
+  known): blocks of neurons in parallel (``prange``), the time loop inside
+  each block. Bit-identical to the numpy backend in float32 and float64
+  (float64 ``exp``: the libm's, so within a few ulp of NumPy's);
+* models with matrix products (recurrent layers, compartment coupling): per
+  step the products — BLAS, or for spikes a sum over the neurons that fired —
+  then the elementwise update in parallel. The products may sum in a
+  different order than NumPy's, so results agree within rounding.
+
+Numba is imported only when the backend runs, so refsnn imports without it.
+Kernels are cached on disk (``cache=True``): the first call of a model and
+dtype on a machine compiles (a second or so), later processes load it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from refsnn.backends.numba_._specs import SPECS
+from refsnn.models import Connectivity, NeuronModel
+
+
+class NumbaBackend:
+    """Runs every family with fused Numba kernels (see the module docstring)."""
+
+    name = "numba"
+    models = frozenset(SPECS)
+
+    def __init__(self) -> None:
+        self._reason: str | None = None
+        self._checked = False
+
+    def unavailable_reason(self) -> str | None:
+        """``None`` when numba (and scipy, for its BLAS) import, else why not and the fix."""
+        if not self._checked:
+            try:
+                import numba  # noqa: F401
+                import scipy.linalg.cython_blas  # noqa: F401  (numba's np.dot)
+            except Exception as exc:  # ImportError, or a numba/numpy version clash
+                self._reason = (
+                    f"numba could not be imported ({type(exc).__name__}: {exc}); "
+                    "install it with `pip install numba` (it needs scipy too: "
+                    "`pip install scipy`)"
+                )
+            self._checked = True
+        return self._reason
+
+    def run(
+        self,
+        model: NeuronModel,
+        inputs: np.ndarray,
+        state: NamedTuple,
+        p: NamedTuple,
+        dt: float,
+        connectivity: Connectivity,
+        record_states: bool,
+        neuron_shape: tuple,
+    ):
+        """Run ``inputs.shape[0]`` steps; the contract of the numpy backend's ``run``."""
+        from refsnn.backends.numba_ import runner
+
+        return runner.run(model, inputs, state, p, dt, connectivity, record_states,
+                          neuron_shape)
