@@ -28,3 +28,15 @@ def test_iaf_is_a_pure_accumulator_independent_of_dt():
     _, coarse = simulate("iaf", x, state=state, dt=1e-1)
     np.testing.assert_array_equal(fine.v, coarse.v)
     np.testing.assert_allclose(fine.v, 0.5)
+
+
+def test_the_script_prints_the_table():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "validation/convergence.py"], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "izhikevich" in done.stdout and "FAIL" not in done.stdout

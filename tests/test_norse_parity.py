@@ -34,3 +34,15 @@ def test_a_deviation_row_fails_when_nothing_deviates():
     same = norse_parity.judge("f", "compat", np.float32, d, 0)
     assert same.ok and same.expected == "identical"
     assert not norse_parity.judge("f", "refsnn", np.float32, d, 0, compat=same).ok
+
+
+def test_the_script_runs_from_the_command_line():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "validation/norse_parity.py", "lif_feed_forward_step",
+                           "poisson_encode_step"], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "lif_feed_forward_step" in done.stdout and "rows as expected, 0 not" in done.stdout

@@ -20,8 +20,9 @@ Expectations (checked, not just printed):
   difference, and the ``compat`` row (``refsnn.compat.norse``) must be
   identical to Norse.
 
-Run ``python validation/norse_parity.py`` for the table; the test suite runs
-the same cases (tests/test_norse_parity.py).
+Run ``python validation/norse_parity.py [NAME ...]`` for the table (all rows,
+or those whose function name contains a NAME); the test suite runs the same
+cases (tests/test_norse_parity.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import importlib
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from pathlib import Path
 
 import numpy as np
 
@@ -629,13 +632,15 @@ def cases() -> list[Case]:
     return rows
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Print the table; optional arguments keep only rows whose label contains one of them."""
+    wanted = sys.argv[1:] if argv is None else argv
     header = f"{'function':40s} {'variant':8s} {'dtype':8s} {'max |diff|':>11s} {'max ulp':>8s} {'scaled':>8s} {'spikes':>7s}  expected     result"
     print(f"refsnn vs Norse 1.1.0: {STEPS} steps, batch {BATCH} x {NEURONS} neurons, dt in {DTS}")
     print(header)
     print("-" * len(header))
     failures = 0
-    rows = cases()
+    rows = [c for c in cases() if not wanted or any(w in c.label for w in wanted)]
     for case in rows:
         r = case.run()
         spikes = "n/a" if r.spikes_equal is None else ("same" if r.spikes_equal else "DIFFER")
@@ -650,4 +655,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for validation.*
     sys.exit(main())
