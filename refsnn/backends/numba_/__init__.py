@@ -6,13 +6,17 @@ all ``T`` steps inside one compiled call:
 
 * elementwise models (every feed-forward family except the multi-compartment
   ones, and the recurrent leaky integrators once their input projection is
-  known): blocks of neurons in parallel (``prange``), the time loop inside
-  each block. Bit-identical to the numpy backend in float32 and float64
-  (float64 ``exp``: the libm's, so within a few ulp of NumPy's);
+  known): blocks of neurons, the time loop inside each block. Bit-identical
+  to the numpy backend in float32 and float64 (float64 ``exp``: the libm's,
+  so within a few ulp of NumPy's on another machine);
 * models with matrix products (recurrent layers, compartment coupling): per
   step the products — BLAS, or for spikes a sum over the neurons that fired —
-  then the elementwise update in parallel. The products may sum in a
-  different order than NumPy's, so results agree within rounding.
+  then the elementwise update. The products may sum in a different order
+  than NumPy's, so results agree within rounding.
+
+The kernels release the GIL; the runner splits large problems over
+``NUMBA_NUM_THREADS`` worker threads (neuron blocks, or batch rows for
+matrix models) instead of using ``prange`` (see :mod:`.runner` for why).
 
 Numba is imported only when the backend runs, so refsnn imports without it.
 Kernels are cached on disk (``cache=True``): the first call of a model and
