@@ -57,15 +57,15 @@ in the array being drawn for (``np.ravel_multi_index``), not including the
 time axis. Distinct streams never share a counter, so uses with the same
 seed are independent.
 
-==========  ======  ====================================================
-stream id   name    use
-==========  ======  ====================================================
-0           user    default of :func:`uniform` / :func:`block`, free for
-                    user code
-1           poisson the Bernoulli draw of every Poisson encoder in
-                    :mod:`refsnn.functional.encode` (signed and unsigned,
-                    sequence and step variants share it)
-==========  ======  ====================================================
+==========  ========  ====================================================
+stream id   name      use
+==========  ========  ====================================================
+0           user      default of :func:`uniform` / :func:`block`, free for
+                      user code
+1           poisson   the Bernoulli draw of every Poisson encoder in
+                      :mod:`refsnn.functional.encode` (signed and unsigned,
+                      sequence and step variants share it)
+==========  ========  ====================================================
 
 Uniform floats
 --------------
