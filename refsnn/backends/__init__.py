@@ -8,6 +8,13 @@ A backend is an object with
 * ``run(model, inputs, state, p, dt, connectivity, record_states)`` returning
   ``(outputs, state)`` — see :class:`refsnn.backends.numpy_.NumpyBackend`.
 
+A backend may also implement functions of the functional API that run a
+whole sequence at once (the encoders, the plasticity scans of
+:mod:`refsnn.functional.scan`): ``functions`` (a set of function names) and
+``function(name)`` returning a callable with the reference's signature
+(without ``backend``). :func:`function` looks them up; the functions'
+``backend=`` argument reaches them through it.
+
 :func:`refsnn.simulate` validates every argument before calling ``run``, so
 backends receive clean, cast arrays. There is no silent fallback: asking for
 a backend that cannot run, or for a model it lacks, is an error.
@@ -77,6 +84,42 @@ def for_model(backend: Any, model: str) -> Any:
             f"backends that do: {', '.join(having) or 'none'}"
         )
     return backend
+
+
+def function(name: str | None, function_name: str) -> Any:
+    """The implementation of ``function_name`` by the backend called ``name``.
+
+    ``name=None`` means :func:`default`. Errors: an unknown backend
+    (ValueError listing the registered ones); a backend without the function
+    (ValueError listing the backends that have it); a backend that cannot run
+    here (:class:`BackendUnavailable`, saying why and what to install).
+    There is no fallback to another backend.
+    """
+    if name is None:
+        name = default()
+    if not isinstance(name, str):
+        raise TypeError(f"backend must be a name (str) or None, got {type(name).__name__}")
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"unknown backend {name!r}; registered backends: {', '.join(registered())}"
+        )
+    if function_name not in getattr(_REGISTRY[name], "functions", ()):
+        having = [n for n, b in sorted(_REGISTRY.items())
+                  if function_name in getattr(b, "functions", ())]
+        raise ValueError(
+            f"backend {name!r} does not implement {function_name!r}; "
+            f"backends that do: {', '.join(having) or 'none'}"
+        )
+    return get(name).function(function_name)
+
+
+def functions(name: str) -> frozenset:
+    """Names of the functions the backend called ``name`` implements (usable or not)."""
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"unknown backend {name!r}; registered backends: {', '.join(registered())}"
+        )
+    return frozenset(getattr(_REGISTRY[name], "functions", ()))
 
 
 from refsnn.backends.numpy_ import NumpyBackend  # noqa: E402

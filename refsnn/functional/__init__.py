@@ -29,6 +29,7 @@ from refsnn.functional import (  # noqa: F401
     lsnn,
     regularization,
     reset,
+    scan,
     stdp,
     stdp_sensor,
     threshold,

@@ -140,6 +140,14 @@ def _check_rates(x: np.ndarray, name: str, signed: bool) -> None:
         )
 
 
+def _backend_function(backend: str, name: str) -> Callable:
+    """``name`` as implemented by ``backend`` (registry imported lazily: the
+    reference does not depend on the backends)."""
+    from refsnn import backends
+
+    return backends.function(backend, name)
+
+
 # --------------------------------------------------------------------------- LIF encoders
 def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
                       p: LIFParameters, dt: float, first_only: bool,
@@ -169,6 +177,7 @@ def constant_current_lif_encode(
     seq_length: int,
     p: LIFParameters = LIFParameters(),
     dt: float = 0.001,
+    backend: str | None = None,
 ) -> np.ndarray:
     r"""Spikes of LIF neurons driven by constant currents.
 
@@ -195,11 +204,20 @@ def constant_current_lif_encode(
     dt : float
         Integration time step.
 
+    backend : str, optional
+        ``None`` (default): this NumPy code. A backend name (``"numba"``)
+        runs that backend's fused implementation, with the same result bit
+        for bit (:func:`refsnn.backends.function`; an unknown or unavailable
+        backend, or one without this function, is an error).
+
     Returns
     -------
     array of shape ``(seq_length, *input_current.shape)``
         Spikes (0 or 1) in the input's float dtype.
     """
+    if backend is not None:
+        return _backend_function(backend, "constant_current_lif_encode")(
+            input_current, seq_length, p, dt)
     return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, False)
 
 
@@ -208,6 +226,7 @@ def spike_latency_lif_encode(
     seq_length: int,
     p: LIFParameters = LIFParameters(),
     dt: float = 0.001,
+    backend: str | None = None,
 ) -> np.ndarray:
     r"""First-spike times of LIF neurons driven by constant currents.
 
@@ -225,11 +244,20 @@ def spike_latency_lif_encode(
     p : LIFParameters
     dt : float
 
+    backend : str, optional
+        ``None`` (default): this NumPy code. A backend name (``"numba"``)
+        runs that backend's fused implementation, with the same result bit
+        for bit (:func:`refsnn.backends.function`; an unknown or unavailable
+        backend, or one without this function, is an error).
+
     Returns
     -------
     array of shape ``(seq_length, *input_current.shape)``
         At most one 1 per element along axis 0, in the input's float dtype.
     """
+    if backend is not None:
+        return _backend_function(backend, "spike_latency_lif_encode")(
+            input_current, seq_length, p, dt)
     return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, True)
 
 
@@ -489,6 +517,7 @@ def poisson_encode(
     dt: float = 0.001,
     seed: int | np.ndarray = 0,
     start_step: int = 0,
+    backend: str | None = None,
 ) -> np.ndarray:
     r"""Poisson (Bernoulli-per-step) spike trains with rate :math:`f_{\max} x`.
 
@@ -521,11 +550,20 @@ def poisson_encode(
         Time step of the first row; continue a train in chunks by passing
         the number of steps already encoded.
 
+    backend : str, optional
+        ``None`` (default): this NumPy code. A backend name (``"numba"``)
+        runs that backend's fused implementation, with the same result bit
+        for bit (:func:`refsnn.backends.function`; an unknown or unavailable
+        backend, or one without this function, is an error).
+
     Returns
     -------
     array of shape ``(seq_length, *input_values.shape)``
         0/1 spikes in the input's float dtype.
     """
+    if backend is not None:
+        return _backend_function(backend, "poisson_encode")(
+            input_values, seq_length, f_max, dt, seed, start_step)
     return _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, False)
 
 
@@ -567,6 +605,7 @@ def signed_poisson_encode(
     dt: float = 0.001,
     seed: int | np.ndarray = 0,
     start_step: int = 0,
+    backend: str | None = None,
 ) -> np.ndarray:
     r"""Signed Poisson spike trains: spikes of :math:`|x|` carrying the sign of :math:`x`.
 
@@ -588,12 +627,21 @@ def signed_poisson_encode(
         Replaces Norse's ``generator``.
     start_step : int >= 0
 
+    backend : str, optional
+        ``None`` (default): this NumPy code. A backend name (``"numba"``)
+        runs that backend's fused implementation, with the same result bit
+        for bit (:func:`refsnn.backends.function`; an unknown or unavailable
+        backend, or one without this function, is an error).
+
     Returns
     -------
     array of shape ``(seq_length, *input_values.shape)``
         Values in {-1, 0, 1} (a negative input without a spike gives -0.0,
         as in Norse), in the input's float dtype.
     """
+    if backend is not None:
+        return _backend_function(backend, "signed_poisson_encode")(
+            input_values, seq_length, f_max, dt, seed, start_step)
     return _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, True)
 
 

@@ -38,6 +38,11 @@ class NumbaBackend:
 
     name = "numba"
     models = frozenset(SPECS)
+    #: Functional-API functions with a fused implementation (:mod:`.functions`).
+    functions = frozenset({
+        "poisson_encode", "signed_poisson_encode", "constant_current_lif_encode",
+        "spike_latency_lif_encode", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
+    })
 
     def __init__(self) -> None:
         self._reason: str | None = None
@@ -57,6 +62,12 @@ class NumbaBackend:
                 )
             self._checked = True
         return self._reason
+
+    def function(self, name: str):
+        """The compiled implementation of the functional-API function ``name``."""
+        from refsnn.backends.numba_ import functions
+
+        return functions.FUNCTIONS[name]
 
     def run(
         self,

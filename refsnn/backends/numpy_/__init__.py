@@ -26,9 +26,22 @@ class NumpyBackend:
 
     name = "numpy"
     models = frozenset(MODELS)
+    #: Functional-API functions reachable through ``backend="numpy"``: the reference itself.
+    functions = frozenset({
+        "poisson_encode", "signed_poisson_encode", "constant_current_lif_encode",
+        "spike_latency_lif_encode", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
+    })
 
     def unavailable_reason(self) -> None:
         return None
+
+    def function(self, name: str):
+        """The reference implementation of ``name`` (its ``backend`` left at ``None``)."""
+        from refsnn.functional import encode, scan
+
+        if name not in self.functions:
+            raise KeyError(name)
+        return getattr(encode if hasattr(encode, name) else scan, name)
 
     def run(
         self,

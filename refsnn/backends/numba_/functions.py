@@ -1,0 +1,225 @@
+"""Python side of the numba backend's functions: validate, flatten, call one kernel.
+
+Each function has the reference's signature (without ``backend``) and
+validates its arguments with the reference's own checks (for the plasticity
+scans: one reference step on the first row, whose result gives the cast
+dtype and the broadcast shapes and is then discarded), so errors read the
+same on every backend. The kernels are in :mod:`.function_kernels`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from refsnn import _checks
+from refsnn import random as _random
+from refsnn.backends.numba_ import function_kernels as fk
+from refsnn.backends.numba_.runner import _readonly, _run_chunks
+from refsnn.functional import _plasticity, encode
+from refsnn.functional import stdp as _stdp
+from refsnn.functional._prepare import check_neuron_shape
+from refsnn.functional.lif import LIFParameters
+from refsnn.functional.stdp_sensor import STDPSensorParameters, STDPSensorState
+from refsnn.functional.tsodyks_makram import TsodyksMakramParameters, TsodyksMakramState
+
+#: Elements per chunk unit when a problem is split over threads.
+_UNIT = 1024
+
+
+def _rows(values, shape: tuple, dtype) -> np.ndarray:
+    """``(k, 1)`` when every value is a scalar, else ``(k, prod(shape))`` broadcast copies."""
+    arrays = [np.asarray(v, dtype) for v in values]
+    if all(a.size == 1 for a in arrays):
+        return _readonly(np.array([a.reshape(-1)[0] for a in arrays], dtype).reshape(-1, 1))
+    n = math.prod(shape)
+    out = np.empty((len(arrays), n), dtype)
+    for row, a in zip(out, arrays):
+        row.reshape(shape)[...] = a
+    return _readonly(out)
+
+
+# --------------------------------------------------------------------------- encoders
+def _poisson(input_values, seq_length, f_max, dt, seed, start_step, signed):
+    x, k = encode._poisson_args(input_values, f_max, dt, seed, signed)
+    n = encode._count(seq_length, "seq_length", 0)
+    t0 = encode._count(start_step, "start_step", 0, encode._MAX_STEP)
+    if t0 + n - 1 > encode._MAX_STEP:
+        raise ValueError(
+            f"start_step + seq_length must be <= 2**32 (the time step is a 32-bit "
+            f"counter word), got {t0} + {n}"
+        )
+    flat = _readonly(np.ascontiguousarray(x).reshape(-1))
+    out = np.empty((n, flat.size), x.dtype)
+    if out.size:
+        args = (flat, x.dtype.type(dt * f_max), np.uint64(k[0]), np.uint64(k[1]),
+                np.uint64(t0), np.uint64(encode.POISSON_STREAM), signed, out)
+        _run_chunks(fk.poisson_loop, args, flat.size, _UNIT, out.size)
+    return out.reshape((n,) + x.shape)
+
+
+def poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0, start_step=0):
+    """:func:`refsnn.functional.encode.poisson_encode` in one compiled loop."""
+    return _poisson(input_values, seq_length, f_max, dt, seed, start_step, False)
+
+
+def signed_poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0,
+                          start_step=0):
+    """:func:`refsnn.functional.encode.signed_poisson_encode` in one compiled loop."""
+    return _poisson(input_values, seq_length, f_max, dt, seed, start_step, True)
+
+
+def _lif_encode(input_current, seq_length, p, dt, first_only):
+    x = encode._as_float(input_current, "input_current")
+    n = encode._count(seq_length, "seq_length", 0)
+    encode._check_lif(p, dt)
+    dtype = x.dtype
+    pc = _checks.cast_tree(p, dtype, "p")
+    check_neuron_shape(pc, x, x)
+    flat = _readonly(np.ascontiguousarray(x).reshape(-1))
+    out = np.empty((n, flat.size), dtype)
+    if out.size:
+        P = _rows((pc.tau_mem_inv, pc.v_leak, pc.v_th, pc.v_reset), x.shape, dtype)
+        args = (flat, P, dtype.type(dt), first_only, out)
+        _run_chunks(fk.lif_encode_loop, args, flat.size, _UNIT, out.size)
+    return out.reshape((n,) + x.shape)
+
+
+def constant_current_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001):
+    """:func:`refsnn.functional.encode.constant_current_lif_encode` in one compiled loop."""
+    return _lif_encode(input_current, seq_length, p, dt, False)
+
+
+def spike_latency_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001):
+    """:func:`refsnn.functional.encode.spike_latency_lif_encode` in one compiled loop."""
+    return _lif_encode(input_current, seq_length, p, dt, True)
+
+
+# --------------------------------------------------------------------------- plasticity
+def _sequence(z: Any, name: str) -> np.ndarray:
+    from refsnn.functional import scan
+
+    return scan._sequence(z, name)
+
+
+def _spikes(z: np.ndarray, dtype, shape: tuple, name: str) -> np.ndarray:
+    """``(T, prod(shape))`` contiguous spikes cast to ``dtype`` (read-only)."""
+    z = _checks.as_input(z, dtype, name)
+    z = np.ascontiguousarray(np.broadcast_to(z, (z.shape[0],) + shape))
+    return _readonly(z.reshape(z.shape[0], -1))
+
+
+def stdp_sensor_scan(z_pre, z_post, state, p=STDPSensorParameters(), dt=0.001):
+    """:func:`refsnn.functional.scan.stdp_sensor_scan` in compiled loops."""
+    from refsnn.functional import scan
+
+    zp, zq = _sequence(z_pre, "z_pre"), _sequence(z_post, "z_post")
+    steps = scan._same_length(z_pre=zp, z_post=zq)
+    if steps == 0:
+        return scan.stdp_sensor_scan(zp, zq, state, p, dt)
+    probe = scan.stdp_sensor_step(zp[0], zq[0], state, p, dt)  # validates, gives shapes
+    dtype = probe.a_pre.dtype
+    s = _checks.cast_tree(state, dtype, "state")
+    pc = _checks.cast_tree(p, dtype, "p")
+    dtv = dtype.type(dt)
+    traces = []
+    for a0, z, name, eta, tau, like in ((s.a_pre, zp, "z_pre", pc.eta_p, pc.tau_c_inv,
+                                         probe.a_pre),
+                                        (s.a_post, zq, "z_post", pc.eta_m, pc.tau_ac_inv,
+                                         probe.a_post)):
+        shape = like.shape
+        zf = _spikes(z, dtype, shape, name)
+        a = _readonly(np.ascontiguousarray(np.broadcast_to(a0, shape)).reshape(-1))
+        out = np.empty((steps, a.size), dtype)
+        if out.size:
+            _run_chunks(fk.sensor_trace_loop, (a, zf, _rows((eta, tau), shape, dtype), dtv, out),
+                        a.size, _UNIT, out.size)
+        traces.append(out.reshape((steps,) + shape))
+    return STDPSensorState(*traces), STDPSensorState(traces[0][-1].copy(), traces[1][-1].copy())
+
+
+def _shrink(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """``a`` (of a shape ``shape`` broadcasts to) cut back to ``shape``.
+
+    Used where the reference's result has a smaller shape than the kernel's
+    common one; the values along the cut axes are equal by construction.
+    """
+    a = a[(0,) * (a.ndim - len(shape))]
+    index = tuple(slice(0, 1) if d == 1 else slice(None) for d in shape)
+    return np.ascontiguousarray(a[index]).reshape(shape)
+
+
+def stp_scan(z, s, p=TsodyksMakramParameters(), dt=0.001):
+    """:func:`refsnn.functional.scan.stp_scan` in one compiled loop."""
+    from refsnn.functional import scan
+
+    z = _sequence(z, "z")
+    steps = z.shape[0]
+    if steps == 0:
+        return scan.stp_scan(z, s, p, dt)
+    r0, s0 = scan.stp_step(z[0], s, p, dt)  # validates, gives the dtype and shapes
+    dtype = r0.dtype
+    shape = np.broadcast_shapes(r0.shape, s0.u.shape, s0.x.shape)
+    sc = _checks.cast_tree(s, dtype, "s")
+    pc = _checks.cast_tree(p, dtype, "p")
+    n = math.prod(shape)
+    zf = _spikes(z, dtype, shape, "z")
+    u0 = _readonly(np.ascontiguousarray(np.broadcast_to(sc.u, shape)).reshape(-1))
+    x0 = _readonly(np.ascontiguousarray(np.broadcast_to(sc.x, shape)).reshape(-1))
+    release = np.empty((steps, n), dtype)
+    u, x = np.empty(n, dtype), np.empty(n, dtype)
+    if n:
+        P = _rows((pc.tau_f_inv, pc.tau_d_inv, pc.U), shape, dtype)
+        _run_chunks(fk.stp_loop, (u0, x0, zf, P, dtype.type(dt), release, u, x), n, _UNIT,
+                    steps * n)
+    if steps == 1:  # the reference's stack of one release keeps that release's shape
+        shape_r = r0.shape
+        return (_shrink(release.reshape(shape), shape_r)[None],
+                TsodyksMakramState(u=_shrink(u.reshape(shape), s0.u.shape),
+                                   x=_shrink(x.reshape(shape), s0.x.shape)))
+    return (release.reshape((steps,) + shape),
+            TsodyksMakramState(u=_shrink(u.reshape(shape), s0.u.shape),
+                               x=_shrink(x.reshape(shape), s0.x.shape)))
+
+
+_RULES = {name: k for k, name in enumerate(_stdp.STDP_ALGORITHMS)}
+
+
+def stdp_linear_scan(z_pre, z_post, w, state_stdp, p_stdp=_stdp.STDPParameters(), dt=0.001):
+    """:func:`refsnn.functional.scan.stdp_linear_scan` in one compiled loop."""
+    from refsnn.functional import scan
+
+    zp, zq = _sequence(z_pre, "z_pre"), _sequence(z_post, "z_post")
+    steps = scan._same_length(z_pre=zp, z_post=zq)
+    if steps == 0:
+        return scan.stdp_linear_scan(zp, zq, w, state_stdp, p_stdp, dt)
+    w1, probe = _stdp.stdp_step_linear(zp[0], zq[0], w, state_stdp, p_stdp, dt)  # validates
+    dtype = w1.dtype
+    n_post, n_pre = w1.shape
+    pre_shape, post_shape = probe.t_pre.shape, probe.t_post.shape
+    s = _checks.cast_tree(state_stdp, dtype, "state_stdp")
+    p = _plasticity.cast_fields(p_stdp, _stdp._NUMERIC_FIELDS, dtype, "p_stdp")
+    zpf = _spikes(zp, dtype, pre_shape, "z_pre").reshape(steps, -1, n_pre)
+    zqf = _spikes(zq, dtype, post_shape, "z_post").reshape(steps, -1, n_post)
+    tpre = np.ascontiguousarray(np.broadcast_to(s.t_pre, pre_shape), dtype).reshape(-1, n_pre)
+    tpost = np.ascontiguousarray(np.broadcast_to(s.t_post, post_shape),
+                                 dtype).reshape(-1, n_post)
+    tpre, tpost = tpre.copy(), tpost.copy()
+    wk = np.array(np.asarray(w).astype(dtype), dtype, copy=True, order="C")
+    fk.stdp_linear_loop(zpf, zqf, tpre, tpost, wk,
+                        _rows((p.a_pre, p.tau_pre_inv), pre_shape, dtype),
+                        _rows((p.a_post, p.tau_post_inv), post_shape, dtype),
+                        _rows((p.w_min, p.w_max, p.eta_plus, p.eta_minus, p.mu), w1.shape,
+                              dtype),
+                        dtype.type(dt), _RULES[p.stdp_algorithm], bool(p.hardbound))
+    return wk, _stdp.STDPState(t_pre=tpre.reshape(pre_shape), t_post=tpost.reshape(post_shape))
+
+
+#: Every function this module implements, by name.
+FUNCTIONS = {
+    f.__name__: f
+    for f in (poisson_encode, signed_poisson_encode, constant_current_lif_encode,
+              spike_latency_lif_encode, stdp_sensor_scan, stp_scan, stdp_linear_scan)
+}
