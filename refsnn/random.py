@@ -134,7 +134,7 @@ _SHIFT32 = np.uint64(32)
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
 # Blocks computed at once by uniform(): bounds the temporaries (~100 MB).
-_CHUNK_BLOCKS = 1 << 21
+_CHUNK_BLOCKS = 1 << 14
 
 
 # --------------------------------------------------------------------------- core

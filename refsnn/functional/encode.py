@@ -89,6 +89,9 @@ __all__ = [
 
 #: Stream id (counter word 3) of every Poisson draw; see :mod:`refsnn.random`.
 POISSON_STREAM = _random.STREAMS["poisson"]
+# Draw a sequence in blocks of about this many values, so that no temporary
+# grows with seq_length x size (only the output does).
+_STEPS_PER_BLOCK_ELEMENTS = 1 << 14
 _MAX_STEP = 2**32 - 1
 
 
@@ -494,11 +497,17 @@ def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, sig
             f"start_step + seq_length must be <= 2**32 (the time step is a 32-bit "
             f"counter word), got {t0} + {n}"
         )
-    u = _random.uniform(k, np.arange(t0, t0 + n, dtype=np.uint64), x.size, x.dtype,
-                        POISSON_STREAM).reshape((n,) + x.shape)
-    if signed:
-        return np.sign(x) * _bernoulli(u, np.abs(x), f_max, dt)
-    return _bernoulli(u, x, f_max, dt)
+    out = np.empty((n,) + x.shape, dtype=x.dtype)
+    rows = max(1, _STEPS_PER_BLOCK_ELEMENTS // max(x.size, 1))  # bounds the temporaries
+    for r in range(0, n, rows):
+        steps = np.arange(t0 + r, t0 + min(r + rows, n), dtype=np.uint64)
+        u = _random.uniform(k, steps, x.size, x.dtype, POISSON_STREAM)
+        u = u.reshape((len(steps),) + x.shape)
+        if signed:
+            out[r:r + rows] = np.sign(x) * _bernoulli(u, np.abs(x), f_max, dt)
+        else:
+            out[r:r + rows] = _bernoulli(u, x, f_max, dt)
+    return out
 
 
 def _poisson_step(input_values, f_max, dt, seed, step, signed):
