@@ -328,3 +328,18 @@ def test_inputs_are_not_modified():
         assert np.array_equal(before, after)
     for out in outputs:
         assert not any(np.shares_memory(out, a) for a in (x, s, scale))
+
+
+def test_poisson_sequence_allocates_little_beyond_its_output():
+    import tracemalloc
+
+    from refsnn.functional.encode import poisson_encode
+
+    x = np.linspace(0, 1, 4000, dtype=np.float32)
+    tracemalloc.start()
+    try:
+        out = poisson_encode(x, 500, seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= out.nbytes + 2 * 2**20, (peak, out.nbytes)
