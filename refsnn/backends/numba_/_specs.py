@@ -29,6 +29,7 @@ class Spec(NamedTuple):
     inserted by the reset method). ``rec_elementwise``: the recurrent variant
     is elementwise once the input projection is known (leaky integrators).
     ``sign_split``: weights act through ``relu(W)`` and ``relu(-W)`` (COBA).
+    ``coupled``: the steps take the compartment coupling ``v @ G.T``.
     """
 
     ff: str | None
@@ -38,6 +39,7 @@ class Spec(NamedTuple):
     rec_state: tuple
     rec_elementwise: bool = False
     sign_split: bool = False
+    coupled: bool = False
 
 
 SPECS: dict[str, Spec] = {
@@ -65,13 +67,36 @@ SPECS: dict[str, Spec] = {
                      ("tau_syn_exc_inv", "tau_syn_inh_inv", "c_m_inv", "g_l", "e_rev_I",
                       "e_rev_E", "v_rest", "v_reset", "v_thresh"),
                      ("v", "g_e", "g_i"), ("z", "v", "g_e", "g_i"), sign_split=True),
-    "lif_mc": Spec("lif_mc_ff", "lif_mc_rec", _LIF, ("v", "i"), ("z", "v", "i")),
+    "lif_mc": Spec("lif_mc_ff", "lif_mc_rec", _LIF, ("v", "i"), ("z", "v", "i"),
+                   coupled=True),
     "lif_mc_refrac": Spec("lif_mc_refrac_ff", "lif_mc_refrac_rec",
                           _nested("lif", _LIF) + ("rho_reset",),
-                          ("lif.v", "lif.i", "rho"), ("lif.z", "lif.v", "lif.i", "rho")),
+                          ("lif.v", "lif.i", "rho"), ("lif.z", "lif.v", "lif.i", "rho"),
+                          coupled=True),
     "lsnn": Spec("lsnn_ff", "lsnn_rec", _LSNN, ("v", "i", "b"), ("z", "v", "i", "b")),
     "ada_lif": Spec(None, "ada_lif_rec", _LSNN, (), ("z", "v", "i", "b")),
     "izhikevich": Spec("izhikevich_ff", "izhikevich_rec",
                        ("a", "b", "c", "d", "sq", "mn", "bias", "v_th", "tau_inv"),
                        ("v", "u"), ("z", "v", "u")),
 }
+
+
+def kernel_rows(kind: str) -> dict[str, int]:
+    """How many rows of each kernel array the step ``kind`` reads.
+
+    ``state``: rows of ``S``; ``params``: rows of ``P``; ``inputs``: rows of
+    ``I`` (2 for COBA's sign-split recurrent drive); ``products``: rows of
+    ``D`` (the coupling first, then the recurrent products).
+    """
+    for spec in SPECS.values():
+        recurrent = kind == spec.rec and kind != spec.ff
+        if recurrent or kind == spec.ff or (
+                spec.ff == "lif_box_ff" and kind in ("lif_box_value_ff", "lif_box_subtract_ff")):
+            split = 2 if recurrent and spec.sign_split else 1
+            return {
+                "state": len(spec.rec_state if recurrent else spec.ff_state),
+                "params": len(spec.params),
+                "inputs": split,
+                "products": int(spec.coupled) + (split if recurrent else 0),
+            }
+    raise KeyError(f"no numba kernel kind {kind!r}")
