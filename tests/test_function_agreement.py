@@ -8,7 +8,10 @@ included), float32/float64, seeds and start steps, scalar or per-element
 parameters, bool or float spikes.
 
 Demanded: **bit identity** of every output (dtype, shape, values, NaN
-positions and the sign of zeros) for the encoders and the elementwise scans.
+positions and the sign of zeros) for the encoders and the elementwise scans
+(the current-encoder scans included: their float64 ``exp`` is demanded
+bit-identical too, which holds where the backend's libm ``exp`` agrees with
+NumPy's, as on the machines this suite runs on).
 ``stdp_linear_scan`` sums a batch of more than one row in its own order, so
 with ``batch > 1`` its weights are checked to ``LINEAR_RTOL`` (traces stay
 bit-identical); with one row the products are single multiplications and
@@ -25,6 +28,8 @@ from hypothesis import strategies as st
 from refsnn import backends
 from refsnn.functional import encode, scan
 from refsnn.functional.lif import LIFParameters
+from refsnn.functional.lif_adex import LIFAdExParameters
+from refsnn.functional.lif_ex import LIFExParameters
 from refsnn.functional.stdp import STDP_ALGORITHMS, STDPParameters, STDPState
 from refsnn.functional.stdp_sensor import STDPSensorParameters, STDPSensorState
 from refsnn.functional.tsodyks_makram import TsodyksMakramParameters, TsodyksMakramState
@@ -100,6 +105,43 @@ def _lif_case(data):
     steps = data.draw(st.integers(0, 60), label="steps")
     dt = data.draw(st.sampled_from([5e-4, 1e-3, 2e-3]), label="dt")
     return (x, steps, p, dt), {}
+
+
+def _encoder_scan_case(data, family):
+    """Input currents ``(T, *shape)``; the state full, a trailing part, or a float."""
+    rng = _rng(data)
+    dtype = data.draw(DTYPES, label="dtype")
+    shape = data.draw(SHAPES, label="shape")
+    steps = data.draw(st.integers(0, 60), label="steps")
+    x = rng.uniform(-50, 400, (steps,) + shape).astype(dtype)
+    cut = data.draw(st.integers(0, len(shape) + 1), label="state axes cut")
+
+    def state(low, high):
+        if cut > len(shape):
+            return float(rng.uniform(low, high))
+        return rng.uniform(low, high, shape[cut:]).astype(dtype)
+
+    common = dict(
+        tau_mem_inv=_param(data, rng, shape, 50, 200, "tau_mem_inv"),
+        v_leak=_param(data, rng, shape, -0.2, 0.2, "v_leak"),
+        v_th=_param(data, rng, shape, 0.5, 1.5, "v_th"),
+        v_reset=_param(data, rng, shape, -0.3, 0.1, "v_reset"),
+    )
+    if family == "lif":
+        p = LIFParameters(**common)
+    elif family == "lif_ex":
+        p = LIFExParameters(delta_T=_param(data, rng, shape, 0.1, 1.0, "delta_T"), **common)
+    else:
+        p = LIFAdExParameters(
+            adaptation_current=_param(data, rng, shape, 0, 8, "adaptation_current"),
+            adaptation_spike=_param(data, rng, shape, 0, 0.1, "adaptation_spike"),
+            delta_T=_param(data, rng, shape, 0.1, 1.0, "delta_T"),
+            tau_ada_inv=_param(data, rng, shape, 0.5, 5, "tau_ada_inv"), **common)
+    if data.draw(st.booleans(), label="params as arrays of the dtype"):
+        p = _cast_params(p, dtype)
+    states = (state(-0.3, 1.2),) + ((state(-0.5, 0.5),) if family == "lif_adex" else ())
+    dt = data.draw(st.sampled_from([5e-4, 1e-3, 2e-3]), label="dt")
+    return (x, *states, p, dt), {}
 
 
 def _sensor_case(data):
@@ -178,6 +220,9 @@ CASES = {
     "signed_poisson_encode": lambda d: _poisson_case(d, True),
     "constant_current_lif_encode": _lif_case,
     "spike_latency_lif_encode": _lif_case,
+    "lif_current_encoder_scan": lambda d: _encoder_scan_case(d, "lif"),
+    "lif_ex_current_encoder_scan": lambda d: _encoder_scan_case(d, "lif_ex"),
+    "lif_adex_current_encoder_scan": lambda d: _encoder_scan_case(d, "lif_adex"),
     "stdp_sensor_scan": _sensor_case,
     "stp_scan": _stp_case,
     "stdp_linear_scan": _stdp_linear_case,

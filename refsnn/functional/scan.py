@@ -1,7 +1,9 @@
-r"""Plasticity rules run over a sequence: the reference step functions in a time loop.
+r"""Plasticity rules and current encoders run over a sequence: the reference
+step functions in a time loop.
 
-Each ``*_scan`` takes spikes with time on axis 0 and applies the matching
-step function once per row, in order, exactly as a user's Python loop would:
+Each ``*_scan`` takes spikes (or input currents) with time on axis 0 and
+applies the matching step function once per row, in order, exactly as a
+user's Python loop would:
 
 ==========================  ==================================================  =====================================
 function                    step                                                returns
@@ -11,17 +13,28 @@ function                    step                                                
 :func:`stdp_linear_scan`    :func:`refsnn.functional.stdp.stdp_step_linear`          ``(w, state_stdp)``
 ==========================  ==================================================  =====================================
 
-``traces``/``release`` stack the per-step outputs along a new axis 0;
-``state``/``w`` are the values after the last step (the given ones, unchanged,
-for an empty time axis). Every argument is validated as the step function
-validates it (an empty time axis included: the step is tried once on a
-zero row, whose result is discarded).
+and the current encoders (input current with time on axis 0), each
+returning the spikes of every step and the final state:
+
+- :func:`lif_current_encoder_scan`: :func:`refsnn.functional.lif.lif_current_encoder`,
+  ``(z, voltage)``;
+- :func:`lif_ex_current_encoder_scan`: :func:`refsnn.functional.lif_ex.lif_ex_current_encoder`,
+  ``(z, voltage)``;
+- :func:`lif_adex_current_encoder_scan`:
+  :func:`refsnn.functional.lif_adex.lif_adex_current_encoder`, ``(z, voltage, adaptation)``.
+
+``traces``/``release``/``z`` stack the per-step outputs along a new axis 0;
+``state``/``w``/``voltage``/``adaptation`` are the values after the last
+step (the given ones, unchanged, for an empty time axis). Every argument
+is validated as the step function validates it (an empty time axis
+included: the step is tried once on a zero row, whose result is discarded).
 
 ``backend=None`` runs this loop; a backend name (``"numba"``) runs that
 backend's implementation (:func:`refsnn.backends.function`), which fuses the
 time loop and gives the same result (bit for bit for the elementwise
-rules; :func:`stdp_linear_scan` with a batch of more than one row sums the
-batch in its own order).
+rules and the encoders, except that a float64 ``exp`` (LIF-ex, AdEx) may
+come from another libm; :func:`stdp_linear_scan` with a batch of more than
+one row sums the batch in its own order).
 """
 
 from __future__ import annotations
@@ -30,13 +43,17 @@ from typing import Any, Tuple
 
 import numpy as np
 
+from refsnn.functional.lif import LIFParameters, lif_current_encoder
+from refsnn.functional.lif_adex import LIFAdExParameters, lif_adex_current_encoder
+from refsnn.functional.lif_ex import LIFExParameters, lif_ex_current_encoder
 from refsnn.functional.stdp import STDPParameters, STDPState, stdp_step_linear
 from refsnn.functional.stdp_sensor import (STDPSensorParameters, STDPSensorState,
                                            stdp_sensor_step)
 from refsnn.functional.tsodyks_makram import (TsodyksMakramParameters, TsodyksMakramState,
                                               stp_step)
 
-__all__ = ["stdp_linear_scan", "stdp_sensor_scan", "stp_scan"]
+__all__ = ["lif_adex_current_encoder_scan", "lif_current_encoder_scan",
+           "lif_ex_current_encoder_scan", "stdp_linear_scan", "stdp_sensor_scan", "stp_scan"]
 
 
 def _sequence(z: Any, name: str) -> np.ndarray:
@@ -194,3 +211,95 @@ def stdp_linear_scan(
     for t in range(steps):
         w, state_stdp = stdp_step_linear(zp[t], zq[t], w, state_stdp, p_stdp, dt)
     return w, state_stdp
+
+
+# --------------------------------------------------------------------------- current encoders
+def _encoder_scan(step, input_current, states, p, dt):
+    """``step(i_t, *states, p, dt)`` for every row; returns ``(z stacked, *states)``."""
+    x = _sequence(input_current, "input_current")
+    if x.shape[0] == 0:
+        probe = step(np.zeros(x.shape[1:], x.dtype), *states, p, dt)
+        return (_stack([], probe[0]),) + tuple(states)
+    spikes = []
+    for t in range(x.shape[0]):
+        z, *states = step(x[t], *states, p, dt)
+        spikes.append(z)
+    return (_stack(spikes, None),) + tuple(states)
+
+
+def lif_current_encoder_scan(
+    input_current: np.ndarray,
+    voltage: np.ndarray,
+    p: LIFParameters = LIFParameters(),
+    dt: float = 0.001,
+    backend: str | None = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`~refsnn.functional.lif.lif_current_encoder` for every row of ``input_current``.
+
+    Parameters
+    ----------
+    input_current : array, shape ``(T, ...)``
+        Row ``t`` is the step's input current.
+    voltage, p, dt :
+        As for the step function (``voltage`` is the initial voltage).
+    backend : str, optional
+        ``None``: this loop; a name: that backend's implementation.
+
+    Returns
+    -------
+    z : array, shape ``(T, ...)``
+        The spikes of every step.
+    voltage : array
+        The voltage after the last step.
+    """
+    if backend is not None:
+        return _dispatch(backend, "lif_current_encoder_scan")(input_current, voltage, p, dt)
+    return _encoder_scan(lif_current_encoder, input_current, (voltage,), p, dt)
+
+
+def lif_ex_current_encoder_scan(
+    input_current: np.ndarray,
+    voltage: np.ndarray,
+    p: LIFExParameters = LIFExParameters(),
+    dt: float = 0.001,
+    backend: str | None = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`~refsnn.functional.lif_ex.lif_ex_current_encoder` for every row of ``input_current``.
+
+    Parameters and returns as for :func:`lif_current_encoder_scan`.
+    """
+    if backend is not None:
+        return _dispatch(backend, "lif_ex_current_encoder_scan")(input_current, voltage, p, dt)
+    return _encoder_scan(lif_ex_current_encoder, input_current, (voltage,), p, dt)
+
+
+def lif_adex_current_encoder_scan(
+    input_current: np.ndarray,
+    voltage: np.ndarray,
+    adaptation: np.ndarray,
+    p: LIFAdExParameters = LIFAdExParameters(),
+    dt: float = 0.001,
+    backend: str | None = None,
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~refsnn.functional.lif_adex.lif_adex_current_encoder` for every input row.
+
+    Parameters
+    ----------
+    input_current : array, shape ``(T, ...)``
+        Row ``t`` is the step's input current.
+    voltage, adaptation, p, dt :
+        As for the step function (initial voltage and adaptation).
+    backend : str, optional
+        ``None``: this loop; a name: that backend's implementation.
+
+    Returns
+    -------
+    z : array, shape ``(T, ...)``
+        The spikes of every step.
+    voltage, adaptation : arrays
+        The voltage and adaptation after the last step.
+    """
+    if backend is not None:
+        return _dispatch(backend, "lif_adex_current_encoder_scan")(
+            input_current, voltage, adaptation, p, dt)
+    return _encoder_scan(lif_adex_current_encoder, input_current, (voltage, adaptation), p, dt)

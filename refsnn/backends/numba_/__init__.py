@@ -41,7 +41,8 @@ class NumbaBackend:
     #: Functional-API functions with a fused implementation (:mod:`.functions`).
     functions = frozenset({
         "poisson_encode", "signed_poisson_encode", "constant_current_lif_encode",
-        "spike_latency_lif_encode", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
+        "spike_latency_lif_encode", "lif_current_encoder_scan", "lif_ex_current_encoder_scan",
+        "lif_adex_current_encoder_scan", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
     })
 
     def __init__(self) -> None:

@@ -6,10 +6,13 @@ arithmetic), no ``fastmath``, the reference's IEEE operations in the
 reference's order, parameters as ``(params, M)`` rows read at column
 ``pj = j * ps`` (``ps = 0`` for scalars), ``cache=True``, ``nogil=True`` and an
 element range ``lo:hi`` so that the Python side can split large problems
-over threads. Every kernel is exp-free, so each is bit-identical to the
-NumPy reference in float32 and float64 (``stdp_linear_loop``: exactly so when
-the batch has one row; otherwise the batch sums may be ordered differently
-from NumPy's matrix product).
+over threads. Every kernel but the LIF-ex/AdEx encoder scans is exp-free,
+so each is bit-identical to the NumPy reference in float32 and float64
+(``stdp_linear_loop``: exactly so when the batch has one row; otherwise the
+batch sums may be ordered differently from NumPy's matrix product). The
+encoder scans reuse the neuron updates of :mod:`.kernels` (with a zero
+synaptic time constant whose current result is discarded) and its ``exp``:
+bit-identical in float32, the float64 ``exp`` comes from libm.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from refsnn.backends.numba_.kernels import _adex, _lif, _lif_ex
 from refsnn.backends.numba_.philox import uniform_as
 
 
@@ -86,6 +90,63 @@ def lif_encode_loop(x, P, dt, first_only, out, lo, hi):
                 fired = fired or z > zero
             else:
                 out[t, j] = z
+
+
+@njit(cache=True, nogil=True)
+def lif_current_encoder_loop(X, v0, P, dt, Z, v_out, lo, hi):
+    """``lif_current_encoder`` over T steps: ``X`` (T, N) currents, ``v0`` (N,).
+
+    ``P`` rows: tau_mem_inv, v_leak, v_th, v_reset. Writes the spikes ``Z``
+    (T, N) and the final voltage.
+    """
+    zero = v0.dtype.type(0)
+    ps = 1 if P.shape[1] > 1 else 0
+    for j in range(lo, hi):
+        pj = j * ps
+        p = (zero, P[0, pj], P[1, pj], P[2, pj], P[3, pj])
+        v = v0[j]
+        for t in range(X.shape[0]):
+            z, v, _ = _lif(X[t, j], v, p, dt)
+            Z[t, j] = z
+        v_out[j] = v
+
+
+@njit(cache=True, nogil=True)
+def lif_ex_current_encoder_loop(X, v0, P, dt, Z, v_out, lo, hi):
+    """``lif_ex_current_encoder`` over T steps; ``P`` rows: delta_T, tau_mem_inv,
+    v_leak, v_th, v_reset. As :func:`lif_current_encoder_loop`.
+    """
+    zero = v0.dtype.type(0)
+    ps = 1 if P.shape[1] > 1 else 0
+    for j in range(lo, hi):
+        pj = j * ps
+        p = (P[0, pj], zero, P[1, pj], P[2, pj], P[3, pj], P[4, pj])
+        v = v0[j]
+        for t in range(X.shape[0]):
+            z, v, _ = _lif_ex(X[t, j], v, p, dt)
+            Z[t, j] = z
+        v_out[j] = v
+
+
+@njit(cache=True, nogil=True)
+def lif_adex_current_encoder_loop(X, v0, a0, P, dt, Z, v_out, a_out, lo, hi):
+    """``lif_adex_current_encoder`` over T steps; ``P`` rows: adaptation_current,
+    adaptation_spike, delta_T, tau_ada_inv, tau_mem_inv, v_leak, v_th, v_reset.
+    Writes the spikes and the final voltage and adaptation.
+    """
+    zero = v0.dtype.type(0)
+    ps = 1 if P.shape[1] > 1 else 0
+    for j in range(lo, hi):
+        pj = j * ps
+        p = (P[0, pj], P[1, pj], P[2, pj], P[3, pj], zero, P[4, pj], P[5, pj], P[6, pj],
+             P[7, pj])
+        v = v0[j]
+        a = a0[j]
+        for t in range(X.shape[0]):
+            z, v, _, a = _adex(X[t, j], v, a, p, dt, p[1])
+            Z[t, j] = z
+        v_out[j] = v
+        a_out[j] = a
 
 
 # --------------------------------------------------------------------------- plasticity

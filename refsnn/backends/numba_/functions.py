@@ -22,6 +22,8 @@ from refsnn.functional import _plasticity, encode
 from refsnn.functional import stdp as _stdp
 from refsnn.functional._prepare import check_neuron_shape
 from refsnn.functional.lif import LIFParameters
+from refsnn.functional.lif_adex import LIFAdExParameters
+from refsnn.functional.lif_ex import LIFExParameters
 from refsnn.functional.stdp_sensor import STDPSensorParameters, STDPSensorState
 from refsnn.functional.tsodyks_makram import TsodyksMakramParameters, TsodyksMakramState
 
@@ -95,6 +97,60 @@ def constant_current_lif_encode(input_current, seq_length, p=LIFParameters(), dt
 def spike_latency_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001):
     """:func:`refsnn.functional.encode.spike_latency_lif_encode` in one compiled loop."""
     return _lif_encode(input_current, seq_length, p, dt, True)
+
+
+# --------------------------------------------------------------------------- encoder scans
+def _encoder_scan(name, kernel, fields, input_current, states, p, dt):
+    """The reference scan ``name`` with ``kernel`` as its time loop.
+
+    ``states``: the initial state arrays; ``fields``: the parameter rows.
+    Returns ``(z, *final states)``.
+    """
+    from refsnn.functional import scan
+
+    x = _sequence(input_current, "input_current")
+    steps = x.shape[0]
+    if steps == 0:
+        return getattr(scan, name)(x, *states, p, dt)
+    step = {"lif_current_encoder_scan": scan.lif_current_encoder,
+            "lif_ex_current_encoder_scan": scan.lif_ex_current_encoder,
+            "lif_adex_current_encoder_scan": scan.lif_adex_current_encoder}[name]
+    probe = step(x[0], *states, p, dt)  # validates, gives the dtype and the shape
+    dtype, shape = probe[0].dtype, probe[0].shape
+    pc = _checks.cast_tree(p, dtype, "p")
+    n = math.prod(shape)
+    X = _spikes(x, dtype, shape, "input_current")
+    s0 = [_readonly(np.ascontiguousarray(np.broadcast_to(np.asarray(s, dtype), shape))
+                    .reshape(-1)) for s in states]
+    z = np.empty((steps, n), dtype)
+    finals = [np.empty(n, dtype) for _ in states]
+    if n:
+        P = _rows([getattr(pc, f) for f in fields], shape, dtype)
+        _run_chunks(kernel, (X, *s0, P, dtype.type(dt), z, *finals), n, _UNIT, steps * n)
+    return (z.reshape((steps,) + shape),) + tuple(f.reshape(shape) for f in finals)
+
+
+def lif_current_encoder_scan(input_current, voltage, p=LIFParameters(), dt=0.001):
+    """:func:`refsnn.functional.scan.lif_current_encoder_scan` in one compiled loop."""
+    return _encoder_scan("lif_current_encoder_scan", fk.lif_current_encoder_loop,
+                         ("tau_mem_inv", "v_leak", "v_th", "v_reset"),
+                         input_current, (voltage,), p, dt)
+
+
+def lif_ex_current_encoder_scan(input_current, voltage, p=LIFExParameters(), dt=0.001):
+    """:func:`refsnn.functional.scan.lif_ex_current_encoder_scan` in one compiled loop."""
+    return _encoder_scan("lif_ex_current_encoder_scan", fk.lif_ex_current_encoder_loop,
+                         ("delta_T", "tau_mem_inv", "v_leak", "v_th", "v_reset"),
+                         input_current, (voltage,), p, dt)
+
+
+def lif_adex_current_encoder_scan(input_current, voltage, adaptation, p=LIFAdExParameters(),
+                                  dt=0.001):
+    """:func:`refsnn.functional.scan.lif_adex_current_encoder_scan` in one compiled loop."""
+    return _encoder_scan("lif_adex_current_encoder_scan", fk.lif_adex_current_encoder_loop,
+                         ("adaptation_current", "adaptation_spike", "delta_T", "tau_ada_inv",
+                          "tau_mem_inv", "v_leak", "v_th", "v_reset"),
+                         input_current, (voltage, adaptation), p, dt)
 
 
 # --------------------------------------------------------------------------- plasticity
@@ -221,5 +277,6 @@ def stdp_linear_scan(z_pre, z_post, w, state_stdp, p_stdp=_stdp.STDPParameters()
 FUNCTIONS = {
     f.__name__: f
     for f in (poisson_encode, signed_poisson_encode, constant_current_lif_encode,
-              spike_latency_lif_encode, stdp_sensor_scan, stp_scan, stdp_linear_scan)
+              spike_latency_lif_encode, lif_current_encoder_scan, lif_ex_current_encoder_scan,
+              lif_adex_current_encoder_scan, stdp_sensor_scan, stp_scan, stdp_linear_scan)
 }
