@@ -5,13 +5,12 @@ Each ``*_scan`` takes spikes (or input currents) with time on axis 0 and
 applies the matching step function once per row, in order, exactly as a
 user's Python loop would:
 
-==========================  ==================================================  =====================================
-function                    step                                                returns
-==========================  ==================================================  =====================================
-:func:`stdp_sensor_scan`    :func:`refsnn.functional.stdp_sensor.stdp_sensor_step`   ``(traces, state)``
-:func:`stp_scan`            :func:`refsnn.functional.tsodyks_makram.stp_step`        ``(release, state)``
-:func:`stdp_linear_scan`    :func:`refsnn.functional.stdp.stdp_step_linear`          ``(w, state_stdp)``
-==========================  ==================================================  =====================================
+- :func:`stdp_sensor_scan`: :func:`refsnn.functional.stdp_sensor.stdp_sensor_step`,
+  ``(traces, state)``;
+- :func:`stp_scan`: :func:`refsnn.functional.tsodyks_makram.stp_step`,
+  ``(release, state)``;
+- :func:`stdp_linear_scan`: :func:`refsnn.functional.stdp.stdp_step_linear`,
+  ``(w, state_stdp)``;
 
 and the current encoders (input current with time on axis 0), each
 returning the spikes of every step and the final state:
