@@ -507,3 +507,13 @@ def test_sensors_and_stp_reject_bad_input():
     with pytest.raises(ValueError, match="p.tau_c_inv must be finite and >= 0"):
         cs.correlation_sensor_step(np.zeros((2, 3)), np.zeros((2, 4)), cstate,
                                    cs.CorrelationSensorParameters(tau_c_inv=np.nan))
+
+
+@pytest.mark.parametrize("n_pre, n_post", [(0, 3), (3, 0), (0, 0)])
+def test_stdp_linear_accepts_empty_layers(n_pre, n_post):
+    w = np.zeros((n_post, n_pre), np.float32)
+    s = stdp.STDPState(np.zeros((2, n_pre), np.float32), np.zeros((2, n_post), np.float32))
+    w_new, s_new = stdp.stdp_step_linear(np.ones((2, n_pre), np.float32),
+                                         np.ones((2, n_post), np.float32), w, s,
+                                         stdp.STDPParameters())
+    assert w_new.shape == (n_post, n_pre) and s_new.t_pre.shape == (2, n_pre)

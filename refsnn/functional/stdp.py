@@ -292,10 +292,11 @@ def stdp_step_linear(
     _check_traces(z_pre, z_post, s, p)
 
     s = s.decay(z_pre, z_post, p.tau_pre_inv, p.tau_post_inv, p.a_pre, p.a_post, dt)
-    t_pre = np.broadcast_to(s.t_pre, z_pre.shape).reshape(-1, n_pre)
-    t_post = np.broadcast_to(s.t_post, z_post.shape).reshape(-1, n_post)
-    c_plus = z_post.reshape(-1, n_post).T @ t_pre
-    c_minus = t_post.T @ z_pre.reshape(-1, n_pre)
+    rows = int(np.prod(z_pre.shape[:-1]))  # explicit: -1 is ambiguous for empty layers
+    t_pre = np.broadcast_to(s.t_pre, z_pre.shape).reshape(rows, n_pre)
+    t_post = np.broadcast_to(s.t_post, z_post.shape).reshape(rows, n_post)
+    c_plus = z_post.reshape(rows, n_post).T @ t_pre
+    c_minus = t_post.T @ z_pre.reshape(rows, n_pre)
     return _apply(w, c_plus, c_minus, p), s
 
 

@@ -257,11 +257,12 @@ def stdp_linear_scan(z_pre, z_post, w, state_stdp, p_stdp=_stdp.STDPParameters()
     pre_shape, post_shape = probe.t_pre.shape, probe.t_post.shape
     s = _checks.cast_tree(state_stdp, dtype, "state_stdp")
     p = _plasticity.cast_fields(p_stdp, _stdp._NUMERIC_FIELDS, dtype, "p_stdp")
-    zpf = _spikes(zp, dtype, pre_shape, "z_pre").reshape(steps, -1, n_pre)
-    zqf = _spikes(zq, dtype, post_shape, "z_post").reshape(steps, -1, n_post)
-    tpre = np.ascontiguousarray(np.broadcast_to(s.t_pre, pre_shape), dtype).reshape(-1, n_pre)
+    rows = int(np.prod(pre_shape[:-1]))  # explicit: -1 is ambiguous for empty layers
+    zpf = _spikes(zp, dtype, pre_shape, "z_pre").reshape(steps, rows, n_pre)
+    zqf = _spikes(zq, dtype, post_shape, "z_post").reshape(steps, rows, n_post)
+    tpre = np.ascontiguousarray(np.broadcast_to(s.t_pre, pre_shape), dtype).reshape(rows, n_pre)
     tpost = np.ascontiguousarray(np.broadcast_to(s.t_post, post_shape),
-                                 dtype).reshape(-1, n_post)
+                                 dtype).reshape(rows, n_post)
     tpre, tpost = tpre.copy(), tpost.copy()
     wk = np.array(np.asarray(w).astype(dtype), dtype, copy=True, order="C")
     fk.stdp_linear_loop(zpf, zqf, tpre, tpost, wk,
