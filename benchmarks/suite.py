@@ -154,7 +154,7 @@ def numba_reason(model: str | None = None) -> str | None:
     from refsnn import backends
     if "numba" not in backends.registered():
         return "no 'numba' backend is registered (refsnn/backends/numba_ missing or not imported)"
-    backend = backends._REGISTRY["numba"]
+    backend = backends.lookup("numba")
     reason = backend.unavailable_reason()
     if reason is not None:
         return f"numba backend unavailable: {reason}"

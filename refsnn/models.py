@@ -1,9 +1,25 @@
 """One descriptor per neuron family: what a backend needs to know about a model.
 
 A :class:`NeuronModel` names the family's parameter and state types, its
-reference step functions and how Norse initialises its state. Backends see
-the reference only through these descriptors; the driver
-(:func:`refsnn.simulate`) uses them to validate input and build states.
+reference step functions, its **update functions** (the model's arithmetic,
+written once in :mod:`refsnn.functional` and run by every backend) and how
+Norse initialises its state. Backends see the reference only through these
+descriptors; the driver (:func:`refsnn.simulate`) uses them to validate
+input and build states.
+
+The update contract
+-------------------
+``update(state, *drives, p, dt) -> (output, new_state)`` where ``state``
+and ``p`` are the family's NamedTuples (of arrays for NumPy, of one neuron's
+scalars in compiled code) and ``drives`` are the per-neuron terms computed
+outside the update, in this order (:meth:`NeuronModel.drives`):
+
+* feed-forward: the input ``x``;
+* recurrent: :math:`W_{\text{in}} x` then :math:`W_{\text{rec}} z_{t-1}`
+  (COBA splits each by the sign of the weights: excitatory inputs,
+  inhibitory inputs, excitatory recurrent, inhibitory recurrent; leaky
+  integrators have no recurrent term);
+* multi-compartment families add the coupling :math:`G v` last.
 """
 
 from __future__ import annotations
@@ -59,6 +75,12 @@ class NeuronModel:
     takes_recurrent_weights : whether the recurrent step takes
         ``recurrent_weights`` (leaky integrators take input weights only).
     takes_coupling : whether the steps take ``g_coupling`` (multi-compartment).
+    feed_forward_update, recurrent_update : the update functions (see the
+        module docstring); ``None`` where the variant does not exist.
+    sign_split : recurrent drives are split by the sign of the weights (COBA).
+    reset_updates : for families whose parameters hold a reset callable
+        (``lif_box``): ``{reset: update}`` with the reset bound, the updates a
+        compiled backend can run.
     output : ``"spikes"`` or ``"voltage"`` (what a step returns first).
     default_parameters : ``() -> Parameters`` when ``p=None``.
     behaviour : a type bundling parameters ``.p`` with an initial state ``.s``
@@ -77,6 +99,58 @@ class NeuronModel:
     output: str = "spikes"
     default_parameters: Callable[[], Any] | None = None
     behaviour: type | None = None
+    feed_forward_update: Callable | None = None
+    recurrent_update: Callable | None = None
+    sign_split: bool = False
+    reset_updates: dict | None = None
+
+    def drives(self, recurrent: bool) -> tuple[str, ...]:
+        """Names of the drive terms the ``recurrent`` (or feed-forward) update takes, in order.
+
+        ``"input"`` (``x``, or :math:`W_{\text{in}} x`), ``"recurrent"``
+        (:math:`W_{\text{rec}} z_{t-1}`), their ``"_exc"``/``"_inh"`` halves
+        for sign-split families, and ``"coupling"`` (:math:`G v`).
+        """
+        if not recurrent:
+            terms = ("input",)
+        elif not self.takes_recurrent_weights:
+            terms = ("input",)
+        elif self.sign_split:
+            terms = ("input_exc", "input_inh", "recurrent_exc", "recurrent_inh")
+        else:
+            terms = ("input", "recurrent")
+        return terms + (("coupling",) if self.takes_coupling else ())
+
+    def updates(self) -> dict[str, Callable]:
+        """Every update a compiled backend may run, by a stable name.
+
+        ``"<family>/feed_forward"``, ``"<family>/recurrent"`` and, for
+        :attr:`reset_updates`, ``"<family>/feed_forward/<reset name>"``.
+        """
+        found = {}
+        if self.reset_updates is not None:
+            for reset, update in self.reset_updates.items():
+                found[f"{self.name}/feed_forward/{reset.__name__}"] = update
+        elif self.feed_forward_update is not None:
+            found[f"{self.name}/feed_forward"] = self.feed_forward_update
+        if self.recurrent_update is not None:
+            found[f"{self.name}/recurrent"] = self.recurrent_update
+        return found
+
+    def update_name(self, p: Any, recurrent: bool) -> str:
+        """The key of :meth:`updates` that runs parameters ``p`` (a ValueError if none can)."""
+        if recurrent:
+            return f"{self.name}/recurrent"
+        if self.reset_updates is None:
+            return f"{self.name}/feed_forward"
+        reset = p.reset_method
+        if reset not in self.reset_updates:
+            known = " or ".join(f"refsnn.functional.reset.{r.__name__}" for r in self.reset_updates)
+            raise ValueError(
+                f"a compiled backend runs {self.name} with p.reset_method = {known}, "
+                f"got {reset!r}; use backend='numpy' for another reset"
+            )
+        return f"{self.name}/feed_forward/{reset.__name__}"
 
     def make_parameters(self) -> Any:
         """The parameters used when ``p=None``."""
@@ -195,52 +269,81 @@ MODELS: dict[str, NeuronModel] = {
     m.name: m
     for m in [
         NeuronModel("lif", lif.LIFParameters, lif.LIFFeedForwardState, lif.LIFState,
-                    lif.lif_feed_forward_step, lif.lif_step, _lif_state),
+                    lif.lif_feed_forward_step, lif.lif_step, _lif_state,
+                    feed_forward_update=lif.lif_feed_forward_update,
+                    recurrent_update=lif.lif_recurrent_update),
         NeuronModel("li", li.LIParameters, li.LIState, li.LIState,
                     li.li_feed_forward_step, li.li_step, _li_state,
-                    takes_recurrent_weights=False, output="voltage"),
+                    takes_recurrent_weights=False, output="voltage",
+                    feed_forward_update=li.li_feed_forward_update,
+                    recurrent_update=li.li_feed_forward_update),
         NeuronModel("li_box", li_box.LIBoxParameters, li_box.LIBoxState, li_box.LIBoxState,
                     li_box.li_box_feed_forward_step, li_box.li_box_step, _li_box_state,
-                    takes_recurrent_weights=False, output="voltage"),
+                    takes_recurrent_weights=False, output="voltage",
+                    feed_forward_update=li_box.li_box_feed_forward_update,
+                    recurrent_update=li_box.li_box_feed_forward_update),
         NeuronModel("iaf", iaf.IAFParameters, iaf.IAFFeedForwardState, iaf.IAFState,
-                    iaf.iaf_feed_forward_step, iaf.iaf_step, _iaf_state),
+                    iaf.iaf_feed_forward_step, iaf.iaf_step, _iaf_state,
+                    feed_forward_update=iaf.iaf_feed_forward_update,
+                    recurrent_update=iaf.iaf_recurrent_update),
         NeuronModel("lif_box", lif_box.LIFBoxParameters, lif_box.LIFBoxFeedForwardState, None,
-                    lif_box.lif_box_feed_forward_step, None, _lif_box_state),
+                    lif_box.lif_box_feed_forward_step, None, _lif_box_state,
+                    feed_forward_update=lif_box.lif_box_feed_forward_update,
+                    reset_updates=lif_box.UPDATES_BY_RESET),
         NeuronModel("lif_ex", lif_ex.LIFExParameters, lif_ex.LIFExFeedForwardState,
                     lif_ex.LIFExState, lif_ex.lif_ex_feed_forward_step, lif_ex.lif_ex_step,
-                    _lif_ex_state),
+                    _lif_ex_state,
+                    feed_forward_update=lif_ex.lif_ex_feed_forward_update,
+                    recurrent_update=lif_ex.lif_ex_recurrent_update),
         NeuronModel("lif_adex", lif_adex.LIFAdExParameters, lif_adex.LIFAdExFeedForwardState,
                     lif_adex.LIFAdExState, lif_adex.lif_adex_feed_forward_step,
-                    lif_adex.lif_adex_step, _lif_adex_state),
+                    lif_adex.lif_adex_step, _lif_adex_state,
+                    feed_forward_update=lif_adex.lif_adex_feed_forward_update,
+                    recurrent_update=lif_adex.lif_adex_recurrent_update),
         NeuronModel("lif_refrac", lif_refrac.LIFRefracParameters,
                     lif_refrac.LIFRefracFeedForwardState, lif_refrac.LIFRefracState,
                     lif_refrac.lif_refrac_feed_forward_step, lif_refrac.lif_refrac_step,
-                    _lif_refrac_state),
+                    _lif_refrac_state,
+                    feed_forward_update=lif_refrac.lif_refrac_feed_forward_update,
+                    recurrent_update=lif_refrac.lif_refrac_recurrent_update),
         NeuronModel("lif_adex_refrac", lif_adex_refrac.LIFAdExRefracParameters,
                     lif_adex_refrac.LIFAdExRefracFeedForwardState,
                     lif_adex_refrac.LIFAdExRefracState,
                     lif_adex_refrac.lif_adex_refrac_feed_forward_step,
-                    lif_adex_refrac.lif_adex_refrac_step, _lif_adex_refrac_state),
+                    lif_adex_refrac.lif_adex_refrac_step, _lif_adex_refrac_state,
+                    feed_forward_update=lif_adex_refrac.lif_adex_refrac_feed_forward_update,
+                    recurrent_update=lif_adex_refrac.lif_adex_refrac_recurrent_update),
         NeuronModel("coba_lif", coba_lif.CobaLIFParameters, coba_lif.CobaLIFFeedForwardState,
                     coba_lif.CobaLIFState, coba_lif.coba_lif_feed_forward_step,
-                    coba_lif.coba_lif_step, _coba_state),
+                    coba_lif.coba_lif_step, _coba_state,
+                    feed_forward_update=coba_lif.coba_lif_feed_forward_update,
+                    recurrent_update=coba_lif.coba_lif_recurrent_update, sign_split=True),
         NeuronModel("lif_mc", lif.LIFParameters, lif.LIFFeedForwardState, lif.LIFState,
                     lif_mc.lif_mc_feed_forward_step, lif_mc.lif_mc_step, _lif_state,
-                    takes_coupling=True),
+                    takes_coupling=True,
+                    feed_forward_update=lif_mc.lif_mc_feed_forward_update,
+                    recurrent_update=lif_mc.lif_mc_recurrent_update),
         NeuronModel("lif_mc_refrac", lif_refrac.LIFRefracParameters,
                     lif_refrac.LIFRefracFeedForwardState, lif_refrac.LIFRefracState,
                     lif_mc_refrac.lif_mc_refrac_feed_forward_step,
-                    lif_mc_refrac.lif_mc_refrac_step, _lif_refrac_state, takes_coupling=True),
+                    lif_mc_refrac.lif_mc_refrac_step, _lif_refrac_state, takes_coupling=True,
+                    feed_forward_update=lif_mc_refrac.lif_mc_refrac_feed_forward_update,
+                    recurrent_update=lif_mc_refrac.lif_mc_refrac_recurrent_update),
         NeuronModel("lsnn", lsnn.LSNNParameters, lsnn.LSNNFeedForwardState, lsnn.LSNNState,
-                    lsnn.lsnn_feed_forward_step, lsnn.lsnn_step, _lsnn_state),
+                    lsnn.lsnn_feed_forward_step, lsnn.lsnn_step, _lsnn_state,
+                    feed_forward_update=lsnn.lsnn_feed_forward_update,
+                    recurrent_update=lsnn.lsnn_recurrent_update),
         NeuronModel("ada_lif", lsnn.LSNNParameters, None, lsnn.LSNNState,
-                    None, lsnn.ada_lif_step, _ada_lif_state),
+                    None, lsnn.ada_lif_step, _ada_lif_state,
+                    recurrent_update=lsnn.ada_lif_recurrent_update),
         NeuronModel("izhikevich", izhikevich.IzhikevichParameters, izhikevich.IzhikevichState,
                     izhikevich.IzhikevichRecurrentState,
                     izhikevich.izhikevich_feed_forward_step,
                     izhikevich.izhikevich_recurrent_step, _izhikevich_state,
                     default_parameters=lambda: izhikevich.tonic_spiking,
-                    behaviour=izhikevich.IzhikevichSpikingBehavior),
+                    behaviour=izhikevich.IzhikevichSpikingBehavior,
+                    feed_forward_update=izhikevich.izhikevich_feed_forward_update,
+                    recurrent_update=izhikevich.izhikevich_recurrent_update),
     ]
 }
 

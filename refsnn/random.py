@@ -84,14 +84,18 @@ unused (reserved for future distributions from the same block).
 
 Layout of this module
 ---------------------
-The core is a handful of pure functions on 32-bit words
-(:func:`mulhilo32`, :func:`philox_round`, :func:`bump_key`,
-:func:`philox4x32_10`) that a Numba or CUDA kernel reproduces bit for bit
-(``uint32`` words, ``mulhi``/``mullo`` from the ``uint64`` product; the
-NumPy code holds the words in ``uint64`` lanes with values below
-:math:`2^{32}` so that no intermediate cast is needed);
-:func:`counter`, :func:`block`, :func:`to_uniform` and :func:`uniform` build
-the counter layout and the float mapping on top of them.
+The core is written once, in a style that NumPy runs on ``uint64`` arrays
+and a compiled backend runs on ``uint64`` scalars (the numba backend
+compiles these very functions, :mod:`refsnn.backends.numba_.philox`): every
+32-bit word is held in a ``uint64`` value below :math:`2^{32}`, so that
+products are exact and sums are reduced modulo :math:`2^{32}` by a mask, and
+every constant is a typed NumPy scalar (``np.uint64``; ``np.uint32`` shift
+counts; floats of the target type) so that no operation promotes. :func:`philox_words` (ten rounds on the six words),
+:func:`counter_words` (the counter layout) and :func:`uniform_float32` /
+:func:`uniform_float64` (the float mappings) are that core;
+:func:`mulhilo32`, :func:`philox_round`, :func:`bump_key`,
+:func:`philox4x32_10`, :func:`counter`, :func:`block`, :func:`to_uniform`
+and :func:`uniform` validate arguments and apply it to arrays.
 """
 
 from __future__ import annotations
@@ -112,12 +116,16 @@ __all__ = [
     "block",
     "bump_key",
     "counter",
+    "counter_words",
     "key",
     "mulhilo32",
     "philox4x32_10",
     "philox_round",
+    "philox_words",
     "to_uniform",
     "uniform",
+    "uniform_float32",
+    "uniform_float64",
 ]
 
 PHILOX_M0 = 0xD2511F53  #: round multiplier applied to counter word 0
@@ -136,32 +144,104 @@ _U64_MAX = 2**64 - 1
 # Blocks computed at once by uniform(): bounds the temporaries (~100 MB).
 _CHUNK_BLOCKS = 1 << 14
 
+# Typed constants of the core (a Python int mixed with uint64 would promote
+# to float64 in compiled code).
+_M0, _M1 = np.uint64(PHILOX_M0), np.uint64(PHILOX_M1)
+_W0, _W1 = np.uint64(PHILOX_W0), np.uint64(PHILOX_W1)
+# uint32 shifts: uint32 words (to_uniform's blocks) stay uint32, uint64 stay uint64.
+_SHIFT8, _SHIFT5, _SHIFT6 = np.uint32(8), np.uint32(5), np.uint32(6)
+_F32_ULP = np.float32(2.0**-24)
+_F64_HIGH = np.float64(2.0**26)
+_F64_ULP = np.float64(2.0**-53)
+
 
 # --------------------------------------------------------------------------- core
-# The core functions hold each 32-bit word in a uint64 lane (value < 2**32),
-# so that products are exact and sums are reduced modulo 2**32 by a mask;
-# a kernel holding the words in uint32 gets the same bits.
+# Words in uint64 values below 2**32, arrays (NumPy) or scalars (compiled);
+# see "Layout of this module".
+def _mulhilo(a, m):
+    """High and low words of the exact 64-bit product of the words ``a`` and ``m``."""
+    product = a * m
+    return product >> _SHIFT32, product & _MASK32
+
+
+def _round(c0, c1, c2, c3, k0, k1):
+    """One Philox4x32 round (module docstring)."""
+    hi0, lo0 = _mulhilo(c0, _M0)
+    hi1, lo1 = _mulhilo(c2, _M1)
+    return hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+
+
+def _bump(k0, k1):
+    """Both key words advanced by their Weyl increment, modulo 2**32."""
+    return (k0 + _W0) & _MASK32, (k1 + _W1) & _MASK32
+
+
+def philox_words(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 on the words of one counter and one key (the core).
+
+    Parameters
+    ----------
+    c0, c1, c2, c3, k0, k1 : uint64 (or, for NumPy, uint32) arrays or scalars
+        Counter and key words, each below :math:`2^{32}` (arrays broadcast).
+
+    Returns
+    -------
+    tuple of four uint64 words (below :math:`2^{32}`)
+        Ten rounds, the key advanced by the Weyl increments before each
+        round but the first.
+    """
+    c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    for _ in range(ROUNDS - 1):
+        k0, k1 = _bump(k0, k1)
+        c0, c1, c2, c3 = _round(c0, c1, c2, c3, k0, k1)
+    return c0, c1, c2, c3
+
+
+def counter_words(step, index, stream):
+    """The counter words of ``step``, ``index``, ``stream``: ``(step, index lo, index hi, stream)``.
+
+    All uint64 (arrays or scalars); ``index`` below :math:`2^{64}`, the
+    others below :math:`2^{32}` (the core; see "Counter layout").
+    """
+    return step, index & _MASK32, index >> _SHIFT32, stream
+
+
+def uniform_float32(w0):
+    """The float32 uniform of a block from its word ``w0``: ``(w0 >> 8) 2**-24``, exact.
+
+    ``w0``: uint32 or uint64 (arrays or scalars), below :math:`2^{32}`.
+    """
+    return np.float32(w0 >> _SHIFT8) * _F32_ULP
+
+
+def uniform_float64(w0, w1):
+    """The float64 uniform of a block from its words ``w0``, ``w1``, exact:
+    ``((w0 >> 5) 2**26 + (w1 >> 6)) 2**-53`` (words as for :func:`uniform_float32`)."""
+    return (np.float64(w0 >> _SHIFT5) * _F64_HIGH + np.float64(w1 >> _SHIFT6)) * _F64_ULP
+
+
+def _words(*values) -> tuple:
+    """Each value as a uint64 array (the lanes of the core)."""
+    return tuple(np.asarray(v, dtype=np.uint64) for v in values)
+
+
 def mulhilo32(a: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """High and low 32-bit words of the exact 64-bit product ``a * m``.
 
     ``a``: words (values < 2**32) in any unsigned integer array; results in
     uint64 lanes. The product of two 32-bit words always fits in 64 bits.
     """
-    product = np.asarray(a, dtype=np.uint64) * np.uint64(m)
-    return product >> _SHIFT32, product & _MASK32
+    return _mulhilo(*_words(a, m))
 
 
 def philox_round(c0, c1, c2, c3, k0, k1):
     """One Philox4x32 round on the words of a counter and a key (uint64 lanes)."""
-    hi0, lo0 = mulhilo32(c0, PHILOX_M0)
-    hi1, lo1 = mulhilo32(c2, PHILOX_M1)
-    return hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return _round(*_words(c0, c1, c2, c3, k0, k1))
 
 
 def bump_key(k0, k1):
     """Advance both key words by their Weyl increment, modulo 2**32 (uint64 lanes)."""
-    return ((np.asarray(k0, dtype=np.uint64) + np.uint64(PHILOX_W0)) & _MASK32,
-            (np.asarray(k1, dtype=np.uint64) + np.uint64(PHILOX_W1)) & _MASK32)
+    return _bump(*_words(k0, k1))
 
 
 def _check_words(x: Any, width: int, name: str) -> np.ndarray:
@@ -201,14 +281,10 @@ def philox4x32_10(counter: np.ndarray, key: np.ndarray) -> np.ndarray:
             f"(leading axes {ctr.shape[:-1]} vs {k.shape[:-1]})"
         ) from None
     # Words keep their own shapes; the XORs broadcast them to ``lead``.
-    c0, c1, c2, c3 = (ctr[..., j].astype(np.uint64) for j in range(4))
-    k0, k1 = (k[..., j].astype(np.uint64) for j in range(2))
-    for r in range(ROUNDS):
-        if r:
-            k0, k1 = bump_key(k0, k1)
-        c0, c1, c2, c3 = philox_round(c0, c1, c2, c3, k0, k1)
+    # (uint32 views: the first round's products promote them to uint64 lanes.)
+    words = philox_words(*(ctr[..., j] for j in range(4)), k[..., 0], k[..., 1])
     out = np.empty(lead + (4,), dtype=np.uint32)
-    for j, c in enumerate((c0, c1, c2, c3)):
+    for j, c in enumerate(words):
         out[..., j] = c
     return out
 
@@ -307,10 +383,8 @@ def counter(step: Any, index: Any, stream: int = 0) -> np.ndarray:
         raise ValueError(
             f"step shape {t.shape} and index shape {i.shape} do not broadcast") from None
     out = np.empty(t.shape + (4,), dtype=np.uint32)
-    out[..., 0] = t
-    out[..., 1] = i & _MASK32
-    out[..., 2] = i >> _SHIFT32
-    out[..., 3] = s
+    for j, word in enumerate(counter_words(t, i, np.uint64(s))):
+        out[..., j] = word
     return out
 
 
@@ -347,10 +421,8 @@ def to_uniform(blocks: np.ndarray, dtype: Any = np.float32) -> np.ndarray:
     b = _check_words(blocks, 4, "blocks")
     dt = _float_dtype(dtype)
     if dt == np.float32:
-        return (b[..., 0] >> np.uint32(8)).astype(np.float32) * np.float32(2.0**-24)
-    hi = (b[..., 0] >> np.uint32(5)).astype(np.float64)
-    lo = (b[..., 1] >> np.uint32(6)).astype(np.float64)
-    return (hi * 2.0**26 + lo) * 2.0**-53
+        return uniform_float32(b[..., 0])
+    return uniform_float64(b[..., 0], b[..., 1])
 
 
 def uniform(seed: Any, steps: Any, n_elements: int, dtype: Any = np.float32,

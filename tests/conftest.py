@@ -5,6 +5,9 @@
   torch/Norse into a failure, so the parity suite cannot silently vanish.
 * Hypothesis profiles: ``ci`` (default, fast) and ``thorough``
   (``--hypothesis-profile=thorough``).
+* Tests marked ``long`` run only with ``--long`` (CI runs them after the
+  main suite): exhaustive variants of checks whose representative cases run
+  by default.
 """
 
 import os
@@ -34,3 +37,16 @@ def pytest_runtest_makereport(item, call):
         if "norse" in reason or "torch" in reason:
             report.outcome = "failed"
             report.longrepr = f"REFSNN_REQUIRE_NORSE=1 but this test was skipped: {reason}"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", help="also run the tests marked long")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="long: run with --long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)

@@ -12,8 +12,8 @@ What is demanded (DESIGN.md, numerical invariants):
 
 * elementwise models (feed-forward, no coupling): outputs and states
   **bit-identical** in float32 and float64 (NaN where the reference has
-  NaN). Exception: float64 runs of models with an exponential may use
-  another libm ``exp`` (a few ulp), checked to ``EXP_RTOL``.
+  NaN) — the exponential models included: ``exp`` is refsnn's own
+  (:mod:`refsnn.numerics`), the same operations on every backend.
 * models with matrix products (recurrent layers, compartment coupling):
   a backend may sum the products in another order. Two checks:
 
@@ -46,10 +46,6 @@ from refsnn.functional import reset
 REFERENCE = "numpy"
 OTHERS = [name for name in backends.available() if name != REFERENCE]
 
-#: Families that evaluate ``exp`` (float64 may differ by a few ulp between libms).
-EXP_MODELS = {"lif_ex", "lif_adex", "lif_adex_refrac"}
-#: Relative tolerance of float64 runs through ``exp`` (a few ulp, grown over a few steps).
-EXP_RTOL = 1e-12
 #: Relative tolerance of float64 runs with general (inexact) matrix products.
 MATRIX_RTOL = 1e-9
 
@@ -275,8 +271,7 @@ def assert_agree(model_name, kwargs, backend, rtol):
 def test_elementwise_models_are_bit_identical(backend, model, recurrent, data):
     kwargs = data.draw(scenarios(model, recurrent=False, exact=False))
     dtype = kwargs["inputs"].dtype
-    rtol = EXP_RTOL if (model in EXP_MODELS and dtype == np.float64) else None
-    assert_agree(model, kwargs, backend, rtol)
+    assert_agree(model, kwargs, backend, None)
 
 
 @pytest.mark.parametrize("backend, model, recurrent", MATRIX)
@@ -284,8 +279,7 @@ def test_elementwise_models_are_bit_identical(backend, model, recurrent, data):
 def test_exact_matrix_products_are_bit_identical(backend, model, recurrent, data):
     kwargs = data.draw(scenarios(model, recurrent=recurrent, exact=True))
     dtype = kwargs["inputs"].dtype
-    rtol = EXP_RTOL if (model in EXP_MODELS and dtype == np.float64) else None
-    assert_agree(model, kwargs, backend, rtol)
+    assert_agree(model, kwargs, backend, None)
 
 
 @pytest.mark.parametrize("backend, model, recurrent", MATRIX)
@@ -300,8 +294,7 @@ def test_general_matrix_products_agree_within_tolerance(backend, model, recurren
 def test_a_busy_run_agrees(backend, model, recurrent, dtype):
     """One fixed, longer run per pair in which neurons do fire (no vacuous agreement)."""
     example = _fixed_example(model, recurrent, dtype)
-    rtol = EXP_RTOL if (model in EXP_MODELS and dtype == np.float64) else None
-    assert_agree(model, example, backend, rtol)
+    assert_agree(model, example, backend, None)
     if MODELS[model].output == "spikes":
         out, _ = simulate(model, example["inputs"], backend=REFERENCE,
                           **{k: v for k, v in example.items() if k != "inputs"})

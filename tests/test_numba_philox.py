@@ -1,4 +1,8 @@
-"""The Numba Philox4x32-10 gives exactly the bits and uniforms of refsnn.random."""
+"""The Numba Philox4x32-10 gives exactly the bits and uniforms of refsnn.random.
+
+(It compiles refsnn.random's own core, so these tests check the compilation:
+uint64 words that never promote, the counter layout, the float mappings.)
+"""
 
 from __future__ import annotations
 
@@ -44,6 +48,18 @@ def test_blocks_hypothesis(rows):
     a = np.array(rows, dtype=np.uint64).astype(np.uint32)
     np.testing.assert_array_equal(_numba_blocks(a[:, :4].copy(), a[:, 4:].copy()),
                                   rr.philox4x32_10(a[:, :4], a[:, 4:]))
+
+
+@given(seed=st.integers(0, 2**64 - 1), step=U32, index=st.integers(0, 2**64 - 1), stream=U32)
+def test_block_at_any_counter(seed, step, index, stream):
+    """Element indices beyond 2**32 included (counter word 2)."""
+    from refsnn.backends.numba_ import philox
+
+    k = rr.key(seed)
+    got = philox.block(np.uint64(k[0]), np.uint64(k[1]), np.uint64(step), np.uint64(index),
+                       np.uint64(stream))
+    np.testing.assert_array_equal(np.array(got, np.uint64),
+                                  rr.block(seed, step, index, stream).astype(np.uint64))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from refsnn import MODELS, backends, simulate
+from refsnn import MODELS, backends, registry, simulate
 from refsnn.functional import iaf, izhikevich, lif, lsnn
 from refsnn.models import get_model
 
@@ -207,7 +207,7 @@ class _Fake:
 
 
 def test_registry_errors(monkeypatch):
-    monkeypatch.setattr(backends, "_REGISTRY", dict(backends._REGISTRY))
+    monkeypatch.setattr(registry, "_LOADED", dict(registry._LOADED))
     backends.register(_Fake())
     with pytest.raises(ValueError, match="already registered"):
         backends.register(_Fake())
@@ -229,3 +229,32 @@ def test_a_broadcast_initial_state_comes_back_at_full_shape():
         assert all(leaf.shape[-2:] == (2, 4) for leaf in final)
     _, final = simulate("lsnn", x[:0], state=state)
     assert all(leaf.shape == (2, 4) for leaf in final)
+
+
+# ----------------------------------------------------------------------------- compact spikes
+@pytest.mark.parametrize("backend", backends.available())
+@pytest.mark.parametrize("spike_dtype", [np.bool_, np.uint8])
+@pytest.mark.parametrize("model, kw", [
+    ("lif", {}), ("lif_adex_refrac", {}),
+    ("lif", {"input_weights": np.eye(4, dtype=np.float32),
+             "recurrent_weights": np.full((4, 4), 0.25, np.float32)}),
+])
+def test_compact_spikes_equal_the_float_spikes(backend, spike_dtype, model, kw):
+    x = np.random.default_rng(3).uniform(0, 2, (60, 2, 4)).astype(np.float32)
+    ref, ref_state = simulate(model, x, backend="numpy", **kw)
+    out, state = simulate(model, x, backend=backend, spike_dtype=spike_dtype, **kw)
+    assert out.dtype == np.dtype(spike_dtype) and out.shape == ref.shape
+    assert ref.sum() > 0
+    np.testing.assert_array_equal(out.astype(np.float32), ref)
+    for a, b in zip(ref_state, state):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_spike_dtype_is_checked():
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(ValueError, match="spike_dtype must be np.bool_ or np.uint8.*float32"):
+        simulate("lif", x, spike_dtype=np.float32)
+    with pytest.raises(TypeError, match="spike_dtype must be a dtype"):
+        simulate("lif", x, spike_dtype="not a dtype")
+    with pytest.raises(ValueError, match="'li' outputs voltages"):
+        simulate("li", x, spike_dtype=np.bool_)

@@ -81,16 +81,3 @@ def check_neuron_shape(p: NamedTuple, *arrays: np.ndarray) -> tuple:
     shape = _checks.broadcast_shape({f"array {k}": a for k, a in enumerate(arrays)})
     _checks.check_broadcast(p, shape, "p")
     return shape
-
-
-def exp(x: np.ndarray) -> np.ndarray:
-    """Exponential evaluated identically on every backend.
-
-    float32 arrays are exponentiated in float64 and rounded once to float32,
-    which is correctly rounded for practical purposes and reproducible on any
-    libm; float64 arrays use ``np.exp`` directly.
-    """
-    x = np.asarray(x)
-    if x.dtype == np.float32:
-        return np.exp(x.astype(np.float64)).astype(np.float32)
-    return np.exp(x)

@@ -45,7 +45,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside, relu
 
 
 class CobaLIFParameters(NamedTuple):
@@ -112,9 +112,6 @@ class CobaLIFFeedForwardState(NamedTuple):
     g_i: np.ndarray
 
 
-def _relu(x: np.ndarray) -> np.ndarray:
-    """``max(x, 0)`` elementwise; NaN stays NaN."""
-    return np.maximum(x, 0)
 
 
 def _coba_update(g_e, g_i, v, p, dt):
@@ -126,8 +123,34 @@ def _coba_update(g_e, g_i, v, p, dt):
     drive = p.g_l * (p.v_rest - v) + g_e * (p.e_rev_E - v) + g_i * (p.e_rev_I - v)
     v_decayed = v + dt * p.c_m_inv * drive
     z_new = heaviside(v_decayed - p.v_thresh)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
     return z_new, v_new, g_e, g_i
+
+
+def coba_lif_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, CobaLIFFeedForwardState)`` (every backend's arithmetic).
+
+    The positive part of the input jumps :math:`g_e`, the negative part :math:`g_i`.
+    """
+    g_e = state.g_e + relu(input_current)
+    g_i = state.g_i + relu(-input_current)
+    z_new, v_new, g_e, g_i = _coba_update(g_e, g_i, state.v, p, dt)
+    return z_new, CobaLIFFeedForwardState(v=v_new, g_e=g_e, g_i=g_i)
+
+
+def coba_lif_recurrent_update(state, input_exc, input_inh, recurrent_exc, recurrent_inh,
+                              p, dt):
+    r"""One recurrent step from validated arguments: ``(z, CobaLIFState)``.
+
+    The drives are the weighted inputs split by the sign of the weights:
+    ``input_exc`` :math:`= \max(W_{\text{in}}, 0)\,x`, ``input_inh``
+    :math:`= \max(-W_{\text{in}}, 0)\,x`, and likewise for
+    :math:`W_{\text{rec}}` and :math:`z_{t-1}`.
+    """
+    g_e = state.g_e + input_exc + recurrent_exc
+    g_i = state.g_i + input_inh + recurrent_inh
+    z_new, v_new, g_e, g_i = _coba_update(g_e, g_i, state.v, p, dt)
+    return z_new, CobaLIFState(z=z_new, v=v_new, g_e=g_e, g_i=g_i)
 
 
 def coba_lif_feed_forward_step(
@@ -158,10 +181,7 @@ def coba_lif_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                              CobaLIFFeedForwardState, p, CobaLIFParameters, dt)
     check_neuron_shape(p, x, s.v, s.g_e, s.g_i)
-    g_e = s.g_e + _relu(x)
-    g_i = s.g_i + _relu(-x)
-    z_new, v_new, g_e, g_i = _coba_update(g_e, g_i, s.v, p, dt)
-    return z_new, CobaLIFFeedForwardState(v=v_new, g_e=g_e, g_i=g_i)
+    return coba_lif_feed_forward_update(s, x, p, dt)
 
 
 def coba_lif_step(
@@ -205,16 +225,9 @@ def coba_lif_step(
         {"input_spikes": input_spikes}, state, CobaLIFState, p, CobaLIFParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    g_e = (
-        s.g_e
-        + linear(x, _relu(w_in), "input_spikes", "input_weights")
-        + linear(s.z, _relu(w_rec), "state.z", "recurrent_weights")
-    )
-    g_i = (
-        s.g_i
-        + linear(x, _relu(-w_in), "input_spikes", "input_weights")
-        + linear(s.z, _relu(-w_rec), "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, g_e, g_i, s.v)
-    z_new, v_new, g_e, g_i = _coba_update(g_e, g_i, s.v, p, dt)
-    return z_new, CobaLIFState(z=z_new, v=v_new, g_e=g_e, g_i=g_i)
+    drives = (linear(x, relu(w_in), "input_spikes", "input_weights"),
+              linear(x, relu(-w_in), "input_spikes", "input_weights"),
+              linear(s.z, relu(w_rec), "state.z", "recurrent_weights"),
+              linear(s.z, relu(-w_rec), "state.z", "recurrent_weights"))
+    check_neuron_shape(p, *drives, s.v, s.g_e, s.g_i)
+    return coba_lif_recurrent_update(s, *drives, p, dt)

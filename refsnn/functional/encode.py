@@ -69,9 +69,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from refsnn import _checks
+from refsnn import _checks, registry
 from refsnn import random as _random
-from refsnn.functional._prepare import exp
+from refsnn.numerics import complement, exp, heaviside
 from refsnn.functional.lif import LIFParameters, lif_current_encoder
 
 __all__ = [
@@ -144,14 +144,33 @@ def _check_rates(x: np.ndarray, name: str, signed: bool) -> None:
 
 
 def _backend_function(backend: str, name: str) -> Callable:
-    """``name`` as implemented by ``backend`` (registry imported lazily: the
-    reference does not depend on the backends)."""
-    from refsnn import backends
-
-    return backends.function(backend, name)
+    """``name`` as implemented by ``backend`` (the registry loads it by name)."""
+    return registry.function(backend, name)
 
 
 # --------------------------------------------------------------------------- LIF encoders
+def spike_latency_update(z, fired):
+    r"""Keep a neuron's first spike only: :math:`z' = (1 - f)\,z`, :math:`f' = f + z'`.
+
+    The per-step arithmetic of :func:`spike_latency_lif_encode`, in the
+    style every backend compiles (:mod:`refsnn.numerics`).
+
+    Parameters
+    ----------
+    z : array or scalar
+        This step's spikes (0 or 1).
+    fired : array or scalar of ``z``'s dtype
+        1 where the neuron has spiked before, else 0 (start from 0).
+
+    Returns
+    -------
+    z, fired
+        The spikes kept (``+0`` after the first) and the updated flags.
+    """
+    first = complement(fired) * z
+    return first, fired + first
+
+
 def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
                       p: LIFParameters, dt: float, first_only: bool,
                       first_p: Callable | None = None) -> np.ndarray:
@@ -163,15 +182,13 @@ def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
     n = _count(seq_length, "seq_length", 0)
     _check_lif(p, dt)
     v = np.zeros_like(x)
-    fired = np.zeros(x.shape, dtype=bool)
+    fired = np.zeros_like(x)
     spikes = np.zeros((n,) + x.shape, dtype=x.dtype)
     for t in range(n):
         z, v = encoder(x, v, first_p(p, x.dtype) if first_p and t == 0 else p, dt)
         if first_only:
-            spikes[t] = np.where(fired, x.dtype.type(0), z)
-            fired |= z > 0
-        else:
-            spikes[t] = z
+            z, fired = spike_latency_update(z, fired)
+        spikes[t] = z
     return spikes
 
 
@@ -470,14 +487,48 @@ def population_encode(
 
 
 # --------------------------------------------------------------------------- Poisson
-def _bernoulli(u: np.ndarray, x: np.ndarray, f_max: float, dt: float) -> np.ndarray:
-    """Spikes ``u < (dt * f_max) * x`` in ``x``'s dtype.
+def poisson_spike(u, x, rate_scale):
+    r"""The Bernoulli spike :math:`[u < r x] = H(r x - u)` (:math:`r` = ``rate_scale``).
 
-    ``dt * f_max`` is formed in double precision and then cast to the dtype,
-    as PyTorch does with Norse's Python-float product.
+    The per-element arithmetic of :func:`poisson_encode`, in the style every
+    backend compiles (:mod:`refsnn.numerics`). :math:`H(r x - u)` is exactly
+    :math:`[u < r x]`: with gradual underflow a difference of two floats is
+    positive if and only if the first is larger, and a NaN rate gives 0.
+
+    Parameters
+    ----------
+    u : array or scalar
+        Uniforms in :math:`[0, 1)`, of ``x``'s dtype.
+    x : array or scalar
+        Scaled rates :math:`x \ge 0`.
+    rate_scale : scalar of ``x``'s dtype
+        :math:`\Delta t\, f_{\max}`, formed in double precision and cast to
+        ``x``'s dtype (as PyTorch does with Norse's Python-float product).
+
+    Returns
+    -------
+    0 or 1 in ``x``'s dtype.
     """
-    rate = x.dtype.type(dt * f_max) * x
-    return (u < rate).astype(x.dtype)
+    return heaviside(rate_scale * x - u)
+
+
+def signed_poisson_spike(u, x, rate_scale):
+    r""":math:`\operatorname{sign}(x)\,[u < r |x|]`, the element of :func:`signed_poisson_encode`.
+
+    :math:`\operatorname{sign}(x) = H(x) - H(-x)` is ``np.sign`` for every
+    non-NaN ``x`` (``+0`` for either zero). Parameters as :func:`poisson_spike`.
+    """
+    return (heaviside(x) - heaviside(-x)) * poisson_spike(u, abs(x), rate_scale)
+
+
+def _rate_scale(x: np.ndarray, f_max: float, dt: float):
+    """``dt * f_max`` in double precision, then cast to ``x``'s dtype."""
+    return x.dtype.type(dt * f_max)
+
+
+def _bernoulli(u: np.ndarray, x: np.ndarray, f_max: float, dt: float) -> np.ndarray:
+    """Spikes ``u < (dt * f_max) * x`` in ``x``'s dtype (:func:`poisson_spike`)."""
+    return poisson_spike(u, x, _rate_scale(x, f_max, dt))
 
 
 def _poisson_args(input_values, f_max, dt, seed, signed):
@@ -488,8 +539,8 @@ def _poisson_args(input_values, f_max, dt, seed, signed):
     return x, _random.key(seed)
 
 
-def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, signed):
-    x, k = _poisson_args(input_values, f_max, dt, seed, signed)
+def _poisson_steps(seq_length, start_step) -> tuple[int, int]:
+    """``(seq_length, start_step)`` checked: every step must fit the 32-bit counter word."""
     n = _count(seq_length, "seq_length", 0)
     t0 = _count(start_step, "start_step", 0, _MAX_STEP)
     if t0 + n - 1 > _MAX_STEP:
@@ -497,16 +548,20 @@ def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, sig
             f"start_step + seq_length must be <= 2**32 (the time step is a 32-bit "
             f"counter word), got {t0} + {n}"
         )
+    return n, t0
+
+
+def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, signed):
+    x, k = _poisson_args(input_values, f_max, dt, seed, signed)
+    n, t0 = _poisson_steps(seq_length, start_step)
+    spike = signed_poisson_spike if signed else poisson_spike
+    rate_scale = _rate_scale(x, f_max, dt)
     out = np.empty((n,) + x.shape, dtype=x.dtype)
     rows = max(1, _STEPS_PER_BLOCK_ELEMENTS // max(x.size, 1))  # bounds the temporaries
     for r in range(0, n, rows):
         steps = np.arange(t0 + r, t0 + min(r + rows, n), dtype=np.uint64)
         u = _random.uniform(k, steps, x.size, x.dtype, POISSON_STREAM)
-        u = u.reshape((len(steps),) + x.shape)
-        if signed:
-            out[r:r + rows] = np.sign(x) * _bernoulli(u, np.abs(x), f_max, dt)
-        else:
-            out[r:r + rows] = _bernoulli(u, x, f_max, dt)
+        out[r:r + rows] = spike(u.reshape((len(steps),) + x.shape), x, rate_scale)
     return out
 
 
@@ -514,9 +569,8 @@ def _poisson_step(input_values, f_max, dt, seed, step, signed):
     x, k = _poisson_args(input_values, f_max, dt, seed, signed)
     t = _count(step, "step", 0, _MAX_STEP)
     u = _random.uniform(k, t, x.size, x.dtype, POISSON_STREAM).reshape(x.shape)
-    if signed:
-        return np.sign(x) * _bernoulli(u, np.abs(x), f_max, dt)
-    return _bernoulli(u, x, f_max, dt)
+    spike = signed_poisson_spike if signed else poisson_spike
+    return spike(u, x, _rate_scale(x, f_max, dt))
 
 
 def poisson_encode(

@@ -27,7 +27,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside
 
 
 class IAFParameters(NamedTuple):
@@ -59,8 +59,20 @@ class IAFFeedForwardState(NamedTuple):
 def _iaf_update(v_jumped, p):
     """Steps 2-3 of the module docstring; returns (z, v) after the step."""
     z_new = heaviside(v_jumped - p.v_th)
-    v_new = (1 - z_new) * v_jumped + z_new * p.v_reset
+    v_new = complement(z_new) * v_jumped + z_new * p.v_reset
     return z_new, v_new
+
+
+def iaf_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, IAFFeedForwardState)`` (every backend's arithmetic)."""
+    z_new, v_new = _iaf_update(state.v + input_current, p)
+    return z_new, IAFFeedForwardState(v=v_new)
+
+
+def iaf_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`iaf_feed_forward_update` with :math:`W_{\text{in}} x + W_{\text{rec}} z_{t-1}`."""
+    z_new, v_new = _iaf_update(state.v + input_drive + recurrent_drive, p)
+    return z_new, IAFState(z=z_new, v=v_new)
 
 
 def iaf_feed_forward_step(
@@ -94,8 +106,7 @@ def iaf_feed_forward_step(
     (x,), s, p, dt = prepare({"input_spikes": input_spikes}, state,
                              IAFFeedForwardState, p, IAFParameters, dt)
     check_neuron_shape(p, x, s.v)
-    z_new, v_new = _iaf_update(s.v + x, p)
-    return z_new, IAFFeedForwardState(v=v_new)
+    return iaf_feed_forward_update(s, x, p, dt)
 
 
 def iaf_step(
@@ -135,11 +146,7 @@ def iaf_step(
         {"input_spikes": input_spikes}, state, IAFState, p, IAFParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    v_jumped = (
-        s.v
-        + linear(x, w_in, "input_spikes", "input_weights")
-        + linear(s.z, w_rec, "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, v_jumped)
-    z_new, v_new = _iaf_update(v_jumped, p)
-    return z_new, IAFState(z=z_new, v=v_new)
+    input_drive = linear(x, w_in, "input_spikes", "input_weights")
+    recurrent_drive = linear(s.z, w_rec, "state.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.v)
+    return iaf_recurrent_update(s, input_drive, recurrent_drive, p, dt)

@@ -51,7 +51,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside
 
 
 class IzhikevichParameters(NamedTuple):
@@ -206,21 +206,34 @@ inhibition_induced_bursting = IzhikevichSpikingBehavior(
     inhibition_induced_bursting_p, _initial_state(-63.8, -63.8, -1.0))
 
 
-def _izhikevich_update(v, u, p, dt, *currents):
-    """Steps 1-4 of the module docstring; returns (z, v, u) after the step.
+def _izhikevich_drive(v, u, p):
+    """The voltage drive of step 1 before any input: :math:`s v^2 + m v + b - u`."""
+    return p.sq * (v * v) + p.mn * v + p.bias - u
 
-    ``currents`` are added one after the other to the voltage drive.
-    """
+
+def _izhikevich_update(v, u, drive, p, dt):
+    """Steps 1-4 of the module docstring given the whole drive; returns (z, v, u)."""
     h = p.tau_inv * dt
-    drive = p.sq * (v * v) + p.mn * v + p.bias - u
-    for current in currents:
-        drive = drive + current
     v_new = v + h * drive
     u_new = u + h * p.a * (p.b * v - u)
     z_new = heaviside(v_new - p.v_th)
-    v_new = (1 - z_new) * v_new + z_new * p.c
-    u_new = (1 - z_new) * u_new + z_new * (u_new + p.d)
+    v_new = complement(z_new) * v_new + z_new * p.c
+    u_new = complement(z_new) * u_new + z_new * (u_new + p.d)
     return z_new, v_new, u_new
+
+
+def izhikevich_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, IzhikevichState)`` (every backend's arithmetic)."""
+    drive = _izhikevich_drive(state.v, state.u, p) + input_current
+    z_new, v_new, u_new = _izhikevich_update(state.v, state.u, drive, p, dt)
+    return z_new, IzhikevichState(v=v_new, u=u_new)
+
+
+def izhikevich_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`izhikevich_feed_forward_update` with :math:`W_{\\text{in}} x + W_{\\text{rec}} z_{t-1}` (added in that order)."""
+    drive = _izhikevich_drive(state.v, state.u, p) + input_drive + recurrent_drive
+    z_new, v_new, u_new = _izhikevich_update(state.v, state.u, drive, p, dt)
+    return z_new, IzhikevichRecurrentState(z=z_new, v=v_new, u=u_new)
 
 
 def izhikevich_feed_forward_step(
@@ -249,8 +262,7 @@ def izhikevich_feed_forward_step(
     (x,), s, p, dt = prepare({"input_current": input_current}, s, IzhikevichState,
                              p, IzhikevichParameters, dt)
     check_neuron_shape(p, x, s.v, s.u)
-    z_new, v_new, u_new = _izhikevich_update(s.v, s.u, p, dt, x)
-    return z_new, IzhikevichState(v=v_new, u=u_new)
+    return izhikevich_feed_forward_update(s, x, p, dt)
 
 
 def izhikevich_recurrent_step(
@@ -290,5 +302,4 @@ def izhikevich_recurrent_step(
     i_in = linear(x, w_in, "input_current", "input_weights")
     i_rec = linear(s.z, w_rec, "state.z", "recurrent_weights")
     check_neuron_shape(p, i_in, i_rec, s.v, s.u)
-    z_new, v_new, u_new = _izhikevich_update(s.v, s.u, p, dt, i_in, i_rec)
-    return z_new, IzhikevichRecurrentState(z=z_new, v=v_new, u=u_new)
+    return izhikevich_recurrent_update(s, i_in, i_rec, p, dt)

@@ -57,6 +57,16 @@ def _li_update(i_jump, v, p, dt):
     return v_new, i_jump + di
 
 
+def li_feed_forward_update(state, input_current, p, dt):
+    """One step from a validated state, input, ``p`` and ``dt``: ``(v, LIState)``.
+
+    The arithmetic every backend runs. A recurrent layer's update is the same
+    with :math:`W_{\text{in}} x` as ``input_current``.
+    """
+    v_new, i_new = _li_update(state.i + input_current, state.v, p, dt)
+    return v_new, LIState(v=v_new, i=i_new)
+
+
 def li_feed_forward_step(
     input_tensor: np.ndarray,
     state: LIState,
@@ -74,8 +84,7 @@ def li_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state, LIState,
                              p, LIParameters, dt)
     check_neuron_shape(p, x, s.v, s.i)
-    v_new, i_new = _li_update(s.i + x, s.v, p, dt)
-    return v_new, LIState(v=v_new, i=i_new)
+    return li_feed_forward_update(s, x, p, dt)
 
 
 def li_step(
@@ -93,7 +102,6 @@ def li_step(
     (x, w_in), s, p, dt = prepare({"input_spikes": input_spikes}, state, LIState,
                                   p, LIParameters, dt,
                                   weights={"input_weights": input_weights})
-    i_jump = s.i + linear(x, w_in, "input_spikes", "input_weights")
-    check_neuron_shape(p, i_jump, s.v)
-    v_new, i_new = _li_update(i_jump, s.v, p, dt)
-    return v_new, LIState(v=v_new, i=i_new)
+    input_drive = linear(x, w_in, "input_spikes", "input_weights")
+    check_neuron_shape(p, input_drive, s.v, s.i)
+    return li_feed_forward_update(s, input_drive, p, dt)

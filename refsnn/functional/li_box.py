@@ -53,6 +53,16 @@ def _li_box_update(i_in, v, p, dt):
     return v + dv
 
 
+def li_box_feed_forward_update(state, input_current, p, dt):
+    """One step from a validated state, input, ``p`` and ``dt``: ``(v, LIBoxState)``.
+
+    The arithmetic every backend runs (a recurrent layer passes
+    :math:`W_{\text{in}} x` as ``input_current``).
+    """
+    v_new = _li_box_update(input_current, state.v, p, dt)
+    return v_new, LIBoxState(v=v_new)
+
+
 def li_box_feed_forward_step(
     input_tensor: np.ndarray,
     state: LIBoxState,
@@ -81,8 +91,7 @@ def li_box_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state, LIBoxState,
                              p, LIBoxParameters, dt)
     check_neuron_shape(p, x, s.v)
-    v_new = _li_box_update(x, s.v, p, dt)
-    return v_new, LIBoxState(v=v_new)
+    return li_box_feed_forward_update(s, x, p, dt)
 
 
 def li_box_step(
@@ -117,5 +126,4 @@ def li_box_step(
                                   weights={"input_weights": input_weights})
     i_in = linear(x, w_in, "input_spikes", "input_weights")
     check_neuron_shape(p, i_in, s.v)
-    v_new = _li_box_update(i_in, s.v, p, dt)
-    return v_new, LIBoxState(v=v_new)
+    return li_box_feed_forward_update(s, i_in, p, dt)

@@ -35,7 +35,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside
 
 
 class LIFParameters(NamedTuple):
@@ -89,8 +89,28 @@ def _lif_update(i_new, v, p, dt):
     di = -dt * p.tau_syn_inv * i_new
     i_decayed = i_new + di
     z_new = heaviside(v_decayed - p.v_th)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
     return z_new, v_new, i_decayed
+
+
+def lif_feed_forward_update(state, input_current, p, dt):
+    """One step of the module docstring from a validated state, input, ``p`` and ``dt``.
+
+    The arithmetic that every backend runs (NumPy on arrays, the compiled
+    backends on one neuron's scalars); returns ``(z, LIFFeedForwardState)``.
+    """
+    z_new, v_new, i_new = _lif_update(state.i + input_current, state.v, p, dt)
+    return z_new, LIFFeedForwardState(v=v_new, i=i_new)
+
+
+def lif_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lif_feed_forward_update` of a recurrent layer.
+
+    ``input_drive`` is :math:`W_{\text{in}} x`, ``recurrent_drive``
+    :math:`W_{\text{rec}} z_{t-1}`; returns ``(z, LIFState)``.
+    """
+    z_new, v_new, i_new = _lif_update(state.i + input_drive + recurrent_drive, state.v, p, dt)
+    return z_new, LIFState(z=z_new, v=v_new, i=i_new)
 
 
 def lif_feed_forward_step(
@@ -120,8 +140,7 @@ def lif_feed_forward_step(
     (x,), s, p, dt = prepare({"input_spikes": input_spikes}, state,
                              LIFFeedForwardState, p, LIFParameters, dt)
     check_neuron_shape(p, x, s.v, s.i)
-    z_new, v_new, i_new = _lif_update(s.i + x, s.v, p, dt)
-    return z_new, LIFFeedForwardState(v=v_new, i=i_new)
+    return lif_feed_forward_update(s, x, p, dt)
 
 
 def lif_step(
@@ -151,14 +170,10 @@ def lif_step(
         {"input_spikes": input_spikes}, state, LIFState, p, LIFParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    i_jump = (
-        s.i
-        + linear(x, w_in, "input_spikes", "input_weights")
-        + linear(s.z, w_rec, "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, i_jump, s.v)
-    z_new, v_new, i_new = _lif_update(i_jump, s.v, p, dt)
-    return z_new, LIFState(z=z_new, v=v_new, i=i_new)
+    input_drive = linear(x, w_in, "input_spikes", "input_weights")
+    recurrent_drive = linear(s.z, w_rec, "state.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.v, s.i)
+    return lif_recurrent_update(s, input_drive, recurrent_drive, p, dt)
 
 
 def lif_current_encoder(
@@ -188,7 +203,11 @@ def lif_current_encoder(
         LIFFeedForwardState(voltage, 0.0), LIFFeedForwardState, p, LIFParameters, dt,
     )
     check_neuron_shape(p, i_in, v)
-    v = v + dt * p.tau_mem_inv * ((p.v_leak - v) + i_in)
+    return lif_current_encoder_update(v, i_in, p, dt)
+
+
+def lif_current_encoder_update(voltage, input_current, p, dt):
+    """The arithmetic of :func:`lif_current_encoder` (validated arguments); ``(z, v)``."""
+    v = voltage + dt * p.tau_mem_inv * ((p.v_leak - voltage) + input_current)
     z = heaviside(v - p.v_th)
-    v = (1 - z) * v + z * p.v_reset
-    return z, v
+    return z, complement(z) * v + z * p.v_reset

@@ -43,8 +43,8 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, exp, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.numerics import complement, exp, heaviside
 
 
 class LIFAdExParameters(NamedTuple):
@@ -113,14 +113,34 @@ def _adaptation_step(v, a, p, dt):
 
 def _lif_adex_update(i_new, v, a, p, dt):
     """Steps 2-7 of the module docstring; returns (z, v, i, a) after the step."""
+    z_new, v_new, i_decayed, a_decayed = _lif_adex_update_without_jump(i_new, v, a, p, dt)
+    a_new = a_decayed + z_new * p.adaptation_spike
+    return z_new, v_new, i_decayed, a_new
+
+
+def _lif_adex_update_without_jump(i_new, v, a, p, dt):
+    """Steps 2-6 of the module docstring (no spike-triggered adaptation); (z, v, i, a)."""
     v_decayed = _voltage_step(v, i_new, a, p, dt)
     di = -dt * p.tau_syn_inv * i_new
     i_decayed = i_new + di
     a_decayed = _adaptation_step(v, a, p, dt)
     z_new = heaviside(v_decayed - p.v_th)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
-    a_new = a_decayed + z_new * p.adaptation_spike
-    return z_new, v_new, i_decayed, a_new
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
+    return z_new, v_new, i_decayed, a_decayed
+
+
+def lif_adex_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, LIFAdExFeedForwardState)`` (every backend's arithmetic)."""
+    z_new, v_new, i_new, a_new = _lif_adex_update(state.i + input_current, state.v, state.a,
+                                                  p, dt)
+    return z_new, LIFAdExFeedForwardState(v=v_new, i=i_new, a=a_new)
+
+
+def lif_adex_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lif_adex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z_new, v_new, i_new, a_new = _lif_adex_update(state.i + input_drive + recurrent_drive,
+                                                  state.v, state.a, p, dt)
+    return z_new, LIFAdExState(z=z_new, v=v_new, i=i_new, a=a_new)
 
 
 def lif_adex_feed_forward_step(
@@ -149,8 +169,7 @@ def lif_adex_feed_forward_step(
     (x,), s, p, dt = prepare({"input_spikes": input_spikes}, state,
                              LIFAdExFeedForwardState, p, LIFAdExParameters, dt)
     check_neuron_shape(p, x, s.v, s.i, s.a)
-    z_new, v_new, i_new, a_new = _lif_adex_update(s.i + x, s.v, s.a, p, dt)
-    return z_new, LIFAdExFeedForwardState(v=v_new, i=i_new, a=a_new)
+    return lif_adex_feed_forward_update(s, x, p, dt)
 
 
 def lif_adex_step(
@@ -180,14 +199,10 @@ def lif_adex_step(
         {"input_spikes": input_spikes}, state, LIFAdExState, p, LIFAdExParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    i_jump = (
-        s.i
-        + linear(x, w_in, "input_spikes", "input_weights")
-        + linear(s.z, w_rec, "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, i_jump, s.v, s.a)
-    z_new, v_new, i_new, a_new = _lif_adex_update(i_jump, s.v, s.a, p, dt)
-    return z_new, LIFAdExState(z=z_new, v=v_new, i=i_new, a=a_new)
+    input_drive = linear(x, w_in, "input_spikes", "input_weights")
+    recurrent_drive = linear(s.z, w_rec, "state.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.v, s.i, s.a)
+    return lif_adex_recurrent_update(s, input_drive, recurrent_drive, p, dt)
 
 
 def lif_adex_current_encoder(
@@ -230,9 +245,14 @@ def lif_adex_current_encoder(
         p, LIFAdExParameters, dt,
     )
     check_neuron_shape(p, i_in, v, a)
-    v_decayed = _voltage_step(v, i_in, a, p, dt)
-    a_decayed = _adaptation_step(v, a, p, dt)
+    return lif_adex_current_encoder_update(v, a, i_in, p, dt)
+
+
+def lif_adex_current_encoder_update(voltage, adaptation, input_current, p, dt):
+    """The arithmetic of :func:`lif_adex_current_encoder` (validated arguments); ``(z, v, a)``."""
+    v_decayed = _voltage_step(voltage, input_current, adaptation, p, dt)
+    a_decayed = _adaptation_step(voltage, adaptation, p, dt)
     z = heaviside(v_decayed - p.v_th)
-    v_new = (1 - z) * v_decayed + z * p.v_reset
+    v_new = complement(z) * v_decayed + z * p.v_reset
     a_new = a_decayed + z * p.adaptation_spike
     return z, v_new, a_new

@@ -34,13 +34,12 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, prepare
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare
 from refsnn.functional.lif_adex import (
     LIFAdExFeedForwardState,
     LIFAdExParameters,
     LIFAdExState,
-    lif_adex_feed_forward_step,
-    lif_adex_step,
+    _lif_adex_update_without_jump,
 )
 from refsnn.functional.lif_refrac import _cast_refractory_arguments, _refractory_update
 
@@ -102,9 +101,27 @@ def compute_refractory_update(
     return _refractory_update(state.rho, state.lif_adex.v, z_new, v_new, p.rho_reset)
 
 
-def _without_spike_adaptation(p: LIFAdExParameters) -> LIFAdExParameters:
-    """AdEx parameters whose step leaves out the spike-triggered jump (step 1)."""
-    return p._replace(adaptation_spike=np.zeros_like(p.adaptation_spike))
+def _lif_adex_refrac_update(state, i_new, p, dt):
+    """The AdEx step without its spike jump, refractoriness, then the jump: (z, v, i, a, rho)."""
+    s = state.lif_adex
+    z_adex, v_adex, i_decayed, a_decayed = _lif_adex_update_without_jump(i_new, s.v, s.a,
+                                                                         p.lif_adex, dt)
+    v_new, z_new, rho_new = _refractory_update(state.rho, s.v, z_adex, v_adex, p.rho_reset)
+    a_new = a_decayed + z_new * p.lif_adex.adaptation_spike
+    return z_new, v_new, i_decayed, a_new, rho_new
+
+
+def lif_adex_refrac_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, LIFAdExRefracFeedForwardState)`` (every backend's arithmetic)."""
+    z, v, i, a, rho = _lif_adex_refrac_update(state, state.lif_adex.i + input_current, p, dt)
+    return z, LIFAdExRefracFeedForwardState(LIFAdExFeedForwardState(v=v, i=i, a=a), rho)
+
+
+def lif_adex_refrac_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lif_adex_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z, v, i, a, rho = _lif_adex_refrac_update(
+        state, state.lif_adex.i + input_drive + recurrent_drive, p, dt)
+    return z, LIFAdExRefracState(LIFAdExState(z=z, v=v, i=i, a=a), rho)
 
 
 def lif_adex_refrac_feed_forward_step(
@@ -132,14 +149,7 @@ def lif_adex_refrac_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                              LIFAdExRefracFeedForwardState, p, LIFAdExRefracParameters, dt)
     check_neuron_shape(p, x, s.lif_adex.v, s.lif_adex.i, s.lif_adex.a, s.rho)
-    z_adex, adex_new = lif_adex_feed_forward_step(
-        x, s.lif_adex, _without_spike_adaptation(p.lif_adex), dt
-    )
-    v_new, z_new, rho_new = compute_refractory_update(s, z_adex, adex_new.v, p)
-    a_new = adex_new.a + z_new * p.lif_adex.adaptation_spike
-    return z_new, LIFAdExRefracFeedForwardState(
-        LIFAdExFeedForwardState(v=v_new, i=adex_new.i, a=a_new), rho_new
-    )
+    return lif_adex_refrac_feed_forward_update(s, x, p, dt)
 
 
 def lif_adex_refrac_step(
@@ -170,12 +180,8 @@ def lif_adex_refrac_step(
         p, LIFAdExRefracParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    z_adex, adex_new = lif_adex_step(
-        x, s.lif_adex, w_in, w_rec, _without_spike_adaptation(p.lif_adex), dt
-    )
-    check_neuron_shape(p, z_adex, s.lif_adex.v, s.lif_adex.a, s.rho)
-    v_new, z_new, rho_new = compute_refractory_update(s, z_adex, adex_new.v, p)
-    a_new = adex_new.a + z_new * p.lif_adex.adaptation_spike
-    return z_new, LIFAdExRefracState(
-        LIFAdExState(z=z_new, v=v_new, i=adex_new.i, a=a_new), rho_new
-    )
+    input_drive = linear(x, w_in, "input_tensor", "input_weights")
+    recurrent_drive = linear(s.lif_adex.z, w_rec, "state.lif_adex.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.lif_adex.v, s.lif_adex.i,
+                       s.lif_adex.a, s.rho)
+    return lif_adex_refrac_recurrent_update(s, input_drive, recurrent_drive, p, dt)

@@ -30,8 +30,8 @@ from typing import Callable, NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, prepare
-from refsnn.functional.reset import reset_value
-from refsnn.functional.threshold import heaviside
+from refsnn.functional.reset import reset_subtract, reset_value
+from refsnn.numerics import heaviside
 
 
 class LIFBoxParameters(NamedTuple):
@@ -101,8 +101,35 @@ def lif_box_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                              LIFBoxFeedForwardState, p, LIFBoxParameters, dt)
     check_neuron_shape(p, x, s.v)
-    dv = dt * p.tau_mem_inv * (x + p.v_leak - s.v)
-    v_decayed = s.v + dv
-    z_new = heaviside(v_decayed - p.v_th)
-    v_new = p.reset_method(z_new, v_decayed, p.v_reset, p.v_th)
-    return z_new, LIFBoxFeedForwardState(v=v_new)
+    return lif_box_feed_forward_update(s, x, p, dt)
+
+
+def _lif_box_decay(v, input_current, p, dt):
+    """The Euler step and the threshold: ``(z, v')`` before the reset."""
+    dv = dt * p.tau_mem_inv * (input_current + p.v_leak - v)
+    v_decayed = v + dv
+    return heaviside(v_decayed - p.v_th), v_decayed
+
+
+def lif_box_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments, resetting with ``p.reset_method``.
+
+    Returns ``(z, LIFBoxFeedForwardState)``. Compiled backends, which cannot
+    call a Python callable, run :data:`UPDATES_BY_RESET` instead.
+    """
+    z_new, v_decayed = _lif_box_decay(state.v, input_current, p, dt)
+    return z_new, LIFBoxFeedForwardState(v=p.reset_method(z_new, v_decayed, p.v_reset, p.v_th))
+
+
+def _value_reset_update(state, input_current, p, dt):
+    z_new, v_decayed = _lif_box_decay(state.v, input_current, p, dt)
+    return z_new, LIFBoxFeedForwardState(v=reset_value(z_new, v_decayed, p.v_reset, p.v_th))
+
+
+def _subtract_reset_update(state, input_current, p, dt):
+    z_new, v_decayed = _lif_box_decay(state.v, input_current, p, dt)
+    return z_new, LIFBoxFeedForwardState(v=reset_subtract(z_new, v_decayed, p.v_reset, p.v_th))
+
+
+#: :func:`lif_box_feed_forward_update` with the reset bound, for compiled backends.
+UPDATES_BY_RESET = {reset_value: _value_reset_update, reset_subtract: _subtract_reset_update}

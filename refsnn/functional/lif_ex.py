@@ -38,8 +38,8 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, exp, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.numerics import complement, exp, heaviside
 
 
 class LIFExParameters(NamedTuple):
@@ -92,8 +92,20 @@ def _lif_ex_update(i_new, v, p, dt):
     di = -dt * p.tau_syn_inv * i_new
     i_decayed = i_new + di
     z_new = heaviside(v_decayed - p.v_th)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
     return z_new, v_new, i_decayed
+
+
+def lif_ex_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, LIFExFeedForwardState)`` (every backend's arithmetic)."""
+    z_new, v_new, i_new = _lif_ex_update(state.i + input_current, state.v, p, dt)
+    return z_new, LIFExFeedForwardState(v=v_new, i=i_new)
+
+
+def lif_ex_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lif_ex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z_new, v_new, i_new = _lif_ex_update(state.i + input_drive + recurrent_drive, state.v, p, dt)
+    return z_new, LIFExState(z=z_new, v=v_new, i=i_new)
 
 
 def lif_ex_feed_forward_step(
@@ -122,8 +134,7 @@ def lif_ex_feed_forward_step(
     (x,), s, p, dt = prepare({"input_spikes": input_spikes}, state,
                              LIFExFeedForwardState, p, LIFExParameters, dt)
     check_neuron_shape(p, x, s.v, s.i)
-    z_new, v_new, i_new = _lif_ex_update(s.i + x, s.v, p, dt)
-    return z_new, LIFExFeedForwardState(v=v_new, i=i_new)
+    return lif_ex_feed_forward_update(s, x, p, dt)
 
 
 def lif_ex_step(
@@ -153,14 +164,10 @@ def lif_ex_step(
         {"input_tensor": input_tensor}, state, LIFExState, p, LIFExParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    i_jump = (
-        s.i
-        + linear(x, w_in, "input_tensor", "input_weights")
-        + linear(s.z, w_rec, "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, i_jump, s.v)
-    z_new, v_new, i_new = _lif_ex_update(i_jump, s.v, p, dt)
-    return z_new, LIFExState(z=z_new, v=v_new, i=i_new)
+    input_drive = linear(x, w_in, "input_tensor", "input_weights")
+    recurrent_drive = linear(s.z, w_rec, "state.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.v, s.i)
+    return lif_ex_recurrent_update(s, input_drive, recurrent_drive, p, dt)
 
 
 def lif_ex_current_encoder(
@@ -191,7 +198,11 @@ def lif_ex_current_encoder(
         LIFExFeedForwardState(voltage, 0.0), LIFExFeedForwardState, p, LIFExParameters, dt,
     )
     check_neuron_shape(p, i_in, v)
-    v = v + dt * p.tau_mem_inv * _voltage_derivative_times_tau(v, i_in, p)
+    return lif_ex_current_encoder_update(v, i_in, p, dt)
+
+
+def lif_ex_current_encoder_update(voltage, input_current, p, dt):
+    """The arithmetic of :func:`lif_ex_current_encoder` (validated arguments); ``(z, v)``."""
+    v = voltage + dt * p.tau_mem_inv * _voltage_derivative_times_tau(voltage, input_current, p)
     z = heaviside(v - p.v_th)
-    v = (1 - z) * v + z * p.v_reset
-    return z, v
+    return z, complement(z) * v + z * p.v_reset

@@ -62,9 +62,27 @@ def _check_coupling(g_coupling: np.ndarray) -> None:
         )
 
 
-def _couple(v: np.ndarray, g_coupling: np.ndarray, dt: np.floating) -> np.ndarray:
-    """Step 1: ``v + dt * (G v)``."""
-    return v + dt * linear(v, g_coupling, "state.v", "g_coupling")
+def coupling_drive(v: np.ndarray, g_coupling: np.ndarray) -> np.ndarray:
+    """:math:`G v`, the coupling term of step 1 (validated ``g_coupling``)."""
+    _check_coupling(g_coupling)
+    return linear(v, g_coupling, "state.v", "g_coupling")
+
+
+def lif_mc_feed_forward_update(state, input_current, coupling, p, dt):
+    r"""One step from validated arguments, ``coupling`` being :math:`G v`.
+
+    Step 1 (:math:`v_c = v + \Delta t\, G v`), then the LIF update with
+    :math:`v_c`; returns ``(z, LIFFeedForwardState)``. Every backend's arithmetic.
+    """
+    z_new, v_new, i_new = _lif_update(state.i + input_current, state.v + dt * coupling, p, dt)
+    return z_new, LIFFeedForwardState(v=v_new, i=i_new)
+
+
+def lif_mc_recurrent_update(state, input_drive, recurrent_drive, coupling, p, dt):
+    """:func:`lif_mc_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z_new, v_new, i_new = _lif_update(state.i + input_drive + recurrent_drive,
+                                      state.v + dt * coupling, p, dt)
+    return z_new, LIFState(z=z_new, v=v_new, i=i_new)
 
 
 def lif_mc_feed_forward_step(
@@ -97,11 +115,9 @@ def lif_mc_feed_forward_step(
     (x, g), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                                LIFFeedForwardState, p, LIFParameters, dt,
                                weights={"g_coupling": g_coupling})
-    _check_coupling(g)
-    v_coupled = _couple(s.v, g, dt)
-    check_neuron_shape(p, x, v_coupled, s.i)
-    z_new, v_new, i_new = _lif_update(s.i + x, v_coupled, p, dt)
-    return z_new, LIFFeedForwardState(v=v_new, i=i_new)
+    coupling = coupling_drive(s.v, g)
+    check_neuron_shape(p, x, coupling, s.v, s.i)
+    return lif_mc_feed_forward_update(s, x, coupling, p, dt)
 
 
 def lif_mc_step(
@@ -140,13 +156,8 @@ def lif_mc_step(
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights,
                  "g_coupling": g_coupling},
     )
-    _check_coupling(g)
-    v_coupled = _couple(s.v, g, dt)
-    i_jump = (
-        s.i
-        + linear(x, w_in, "input_tensor", "input_weights")
-        + linear(s.z, w_rec, "state.z", "recurrent_weights")
-    )
-    check_neuron_shape(p, i_jump, v_coupled)
-    z_new, v_new, i_new = _lif_update(i_jump, v_coupled, p, dt)
-    return z_new, LIFState(z=z_new, v=v_new, i=i_new)
+    coupling = coupling_drive(s.v, g)
+    input_drive = linear(x, w_in, "input_tensor", "input_weights")
+    recurrent_drive = linear(s.z, w_rec, "state.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, coupling, s.v, s.i)
+    return lif_mc_recurrent_update(s, input_drive, recurrent_drive, coupling, p, dt)

@@ -44,15 +44,36 @@ from typing import Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, prepare
-from refsnn.functional.lif import LIFFeedForwardState, LIFState
-from refsnn.functional.lif_mc import lif_mc_feed_forward_step, lif_mc_step
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.functional.lif import LIFFeedForwardState, LIFState, _lif_update
+from refsnn.functional.lif_mc import coupling_drive
 from refsnn.functional.lif_refrac import (
     LIFRefracFeedForwardState,
     LIFRefracParameters,
     LIFRefracState,
-    compute_refractory_update,
+    _refractory_update,
 )
+
+
+def _lif_mc_refrac_update(state, i_new, coupling, p, dt):
+    """Coupling and LIF step (:mod:`.lif_mc`), then refractoriness: (z, v, i, rho)."""
+    s = state.lif
+    z_mc, v_mc, i_decayed = _lif_update(i_new, s.v + dt * coupling, p.lif, dt)
+    v_new, z_new, rho_new = _refractory_update(state.rho, s.v, z_mc, v_mc, p.rho_reset)
+    return z_new, v_new, i_decayed, rho_new
+
+
+def lif_mc_refrac_feed_forward_update(state, input_current, coupling, p, dt):
+    """One step from validated arguments, ``coupling`` being :math:`G v`; every backend's arithmetic."""
+    z, v, i, rho = _lif_mc_refrac_update(state, state.lif.i + input_current, coupling, p, dt)
+    return z, LIFRefracFeedForwardState(LIFFeedForwardState(v=v, i=i), rho)
+
+
+def lif_mc_refrac_recurrent_update(state, input_drive, recurrent_drive, coupling, p, dt):
+    """:func:`lif_mc_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z, v, i, rho = _lif_mc_refrac_update(
+        state, state.lif.i + input_drive + recurrent_drive, coupling, p, dt)
+    return z, LIFRefracState(LIFState(z=z, v=v, i=i), rho)
 
 
 def lif_mc_refrac_feed_forward_step(
@@ -83,12 +104,9 @@ def lif_mc_refrac_feed_forward_step(
     (x, g), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                                LIFRefracFeedForwardState, p, LIFRefracParameters, dt,
                                weights={"g_coupling": g_coupling})
-    check_neuron_shape(p, x, s.lif.v, s.lif.i, s.rho)
-    z_mc, mc_new = lif_mc_feed_forward_step(x, s.lif, g, p.lif, dt)
-    v_new, z_new, rho_new = compute_refractory_update(s, z_mc, mc_new.v, p)
-    return z_new, LIFRefracFeedForwardState(
-        LIFFeedForwardState(v=v_new, i=mc_new.i), rho_new
-    )
+    coupling = coupling_drive(s.lif.v, g)
+    check_neuron_shape(p, x, coupling, s.lif.v, s.lif.i, s.rho)
+    return lif_mc_refrac_feed_forward_update(s, x, coupling, p, dt)
 
 
 def lif_mc_refrac_step(
@@ -127,7 +145,8 @@ def lif_mc_refrac_step(
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights,
                  "g_coupling": g_coupling},
     )
-    z_mc, mc_new = lif_mc_step(x, s.lif, w_in, w_rec, g, p.lif, dt)
-    check_neuron_shape(p, z_mc, s.lif.v, s.rho)
-    v_new, z_new, rho_new = compute_refractory_update(s, z_mc, mc_new.v, p)
-    return z_new, LIFRefracState(LIFState(z=z_new, v=v_new, i=mc_new.i), rho_new)
+    coupling = coupling_drive(s.lif.v, g)
+    input_drive = linear(x, w_in, "input_tensor", "input_weights")
+    recurrent_drive = linear(s.lif.z, w_rec, "state.lif.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, coupling, s.lif.v, s.lif.i, s.rho)
+    return lif_mc_refrac_recurrent_update(s, input_drive, recurrent_drive, coupling, p, dt)

@@ -32,15 +32,14 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn import _checks
-from refsnn.functional._prepare import check_neuron_shape, prepare
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare
 from refsnn.functional.lif import (
     LIFFeedForwardState,
     LIFParameters,
     LIFState,
-    lif_feed_forward_step,
-    lif_step,
+    _lif_update,
 )
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside, relu
 
 
 class LIFRefracParameters(NamedTuple):
@@ -74,10 +73,25 @@ class LIFRefracFeedForwardState(NamedTuple):
 def _refractory_update(rho, v_held, z_new, v_new, rho_reset):
     """Steps 2-5 of the module docstring on plain arrays; returns (v, z, rho)."""
     refractory = heaviside(rho)
-    v = (1 - refractory) * v_new + refractory * v_held
-    z = (1 - refractory) * z_new
-    rho_new = (1 - z) * np.maximum(rho - refractory, 0) + z * rho_reset
+    v = complement(refractory) * v_new + refractory * v_held
+    z = complement(refractory) * z_new
+    rho_new = complement(z) * relu(rho - refractory) + z * rho_reset
     return v, z, rho_new
+
+
+def lif_refrac_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, LIFRefracFeedForwardState)`` (every backend's arithmetic)."""
+    z_lif, v_lif, i_new = _lif_update(state.lif.i + input_current, state.lif.v, p.lif, dt)
+    v_new, z_new, rho_new = _refractory_update(state.rho, state.lif.v, z_lif, v_lif, p.rho_reset)
+    return z_new, LIFRefracFeedForwardState(LIFFeedForwardState(v=v_new, i=i_new), rho_new)
+
+
+def lif_refrac_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lif_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z_lif, v_lif, i_new = _lif_update(state.lif.i + input_drive + recurrent_drive,
+                                      state.lif.v, p.lif, dt)
+    v_new, z_new, rho_new = _refractory_update(state.rho, state.lif.v, z_lif, v_lif, p.rho_reset)
+    return z_new, LIFRefracState(LIFState(z=z_new, v=v_new, i=i_new), rho_new)
 
 
 def _cast_refractory_arguments(state, state_types, p, parameters_type, z_new, v_new):
@@ -148,11 +162,7 @@ def lif_refrac_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                              LIFRefracFeedForwardState, p, LIFRefracParameters, dt)
     check_neuron_shape(p, x, s.lif.v, s.lif.i, s.rho)
-    z_lif, lif_new = lif_feed_forward_step(x, s.lif, p.lif, dt)
-    v_new, z_new, rho_new = compute_refractory_update(s, z_lif, lif_new.v, p)
-    return z_new, LIFRefracFeedForwardState(
-        LIFFeedForwardState(v=v_new, i=lif_new.i), rho_new
-    )
+    return lif_refrac_feed_forward_update(s, x, p, dt)
 
 
 def lif_refrac_step(
@@ -182,7 +192,7 @@ def lif_refrac_step(
         {"input_tensor": input_tensor}, state, LIFRefracState, p, LIFRefracParameters, dt,
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
-    z_lif, lif_new = lif_step(x, s.lif, w_in, w_rec, p.lif, dt)
-    check_neuron_shape(p, z_lif, s.lif.v, s.rho)
-    v_new, z_new, rho_new = compute_refractory_update(s, z_lif, lif_new.v, p)
-    return z_new, LIFRefracState(LIFState(z=z_new, v=v_new, i=lif_new.i), rho_new)
+    input_drive = linear(x, w_in, "input_tensor", "input_weights")
+    recurrent_drive = linear(s.lif.z, w_rec, "state.lif.z", "recurrent_weights")
+    check_neuron_shape(p, input_drive, recurrent_drive, s.lif.v, s.lif.i, s.rho)
+    return lif_refrac_recurrent_update(s, input_drive, recurrent_drive, p, dt)

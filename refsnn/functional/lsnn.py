@@ -76,7 +76,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import complement, heaviside
 
 
 class LSNNParameters(NamedTuple):
@@ -133,9 +133,40 @@ def _lsnn_update(v, i, b, p, dt):
     db = dt * p.tau_adapt_inv * (p.v_th - b)
     b_decayed = b + db
     z_new = heaviside(v_decayed - b_decayed)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
     b_new = b_decayed + z_new * p.beta
     return z_new, v_new, i_decayed, b_new
+
+
+def lsnn_feed_forward_update(state, input_current, p, dt):
+    """One step from validated arguments: ``(z, LSNNFeedForwardState)`` (every backend's arithmetic).
+
+    The input jumps the current after the update (Norse's order).
+    """
+    z_new, v_new, i_decayed, b_new = _lsnn_update(state.v, state.i, state.b, p, dt)
+    return z_new, LSNNFeedForwardState(v=v_new, i=i_decayed + input_current, b=b_new)
+
+
+def lsnn_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """:func:`lsnn_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    z_new, v_new, i_decayed, b_new = _lsnn_update(state.v, state.i, state.b, p, dt)
+    i_new = i_decayed + input_drive + recurrent_drive
+    return z_new, LSNNState(z=z_new, v=v_new, i=i_new, b=b_new)
+
+
+def ada_lif_recurrent_update(state, input_drive, recurrent_drive, p, dt):
+    """One :func:`ada_lif_step` from validated arguments: ``(z, LSNNState)`` (every backend's arithmetic)."""
+    dv = dt * p.tau_mem_inv * ((p.v_leak - state.v) + state.i - state.b)
+    v_decayed = state.v + dv
+    di = -dt * p.tau_syn_inv * state.i
+    i_decayed = state.i + di
+    db = -dt * p.tau_adapt_inv * state.b
+    b_decayed = state.b + db
+    z_new = heaviside(v_decayed - p.v_th)
+    v_new = complement(z_new) * v_decayed + z_new * p.v_reset
+    b_new = b_decayed + z_new * p.beta
+    i_new = i_decayed + input_drive + recurrent_drive
+    return z_new, LSNNState(z=z_new, v=v_new, i=i_new, b=b_new)
 
 
 def lsnn_feed_forward_step(
@@ -164,9 +195,7 @@ def lsnn_feed_forward_step(
     (x,), s, p, dt = prepare({"input_tensor": input_tensor}, state,
                              LSNNFeedForwardState, p, LSNNParameters, dt)
     check_neuron_shape(p, x, s.v, s.i, s.b)
-    z_new, v_new, i_decayed, b_new = _lsnn_update(s.v, s.i, s.b, p, dt)
-    i_new = i_decayed + x
-    return z_new, LSNNFeedForwardState(v=v_new, i=i_new, b=b_new)
+    return lsnn_feed_forward_update(s, x, p, dt)
 
 
 def lsnn_step(
@@ -202,9 +231,7 @@ def lsnn_step(
     jump = (linear(x, w_in, "input_tensor", "input_weights"),
             linear(s.z, w_rec, "state.z", "recurrent_weights"))
     check_neuron_shape(p, s.v, s.i, s.b, *jump)
-    z_new, v_new, i_decayed, b_new = _lsnn_update(s.v, s.i, s.b, p, dt)
-    i_new = i_decayed + jump[0] + jump[1]
-    return z_new, LSNNState(z=z_new, v=v_new, i=i_new, b=b_new)
+    return lsnn_recurrent_update(s, *jump, p, dt)
 
 
 def ada_lif_step(
@@ -244,14 +271,4 @@ def ada_lif_step(
     jump = (linear(x, w_in, "input_tensor", "input_weights"),
             linear(s.z, w_rec, "state.z", "recurrent_weights"))
     check_neuron_shape(p, s.v, s.i, s.b, *jump)
-    dv = dt * p.tau_mem_inv * ((p.v_leak - s.v) + s.i - s.b)
-    v_decayed = s.v + dv
-    di = -dt * p.tau_syn_inv * s.i
-    i_decayed = s.i + di
-    db = -dt * p.tau_adapt_inv * s.b
-    b_decayed = s.b + db
-    z_new = heaviside(v_decayed - p.v_th)
-    v_new = (1 - z_new) * v_decayed + z_new * p.v_reset
-    b_new = b_decayed + z_new * p.beta
-    i_new = i_decayed + jump[0] + jump[1]
-    return z_new, LSNNState(z=z_new, v=v_new, i=i_new, b=b_new)
+    return ada_lif_recurrent_update(s, *jump, p, dt)

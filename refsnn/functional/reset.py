@@ -12,12 +12,14 @@ sequence on every backend.
 
 import numpy as np
 
+from refsnn.numerics import complement
+
 
 def reset_value(z: np.ndarray, v: np.ndarray, reset: np.ndarray, th: np.ndarray) -> np.ndarray:
     """Set spiking neurons to ``reset``."""
-    return (1 - z) * v + z * reset
+    return complement(z) * v + z * reset
 
 
 def reset_subtract(z: np.ndarray, v: np.ndarray, reset: np.ndarray, th: np.ndarray) -> np.ndarray:
     """Lower spiking neurons by ``th`` (``reset`` is unused, kept for a common signature)."""
-    return (1 - z) * v + z * (v - th)
+    return complement(z) * v + z * (v - th)

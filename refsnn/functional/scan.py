@@ -30,10 +30,9 @@ included: the step is tried once on a zero row, whose result is discarded).
 
 ``backend=None`` runs this loop; a backend name (``"numba"``) runs that
 backend's implementation (:func:`refsnn.backends.function`), which fuses the
-time loop and gives the same result (bit for bit for the elementwise
-rules and the encoders, except that a float64 ``exp`` (LIF-ex, AdEx) may
-come from another libm; :func:`stdp_linear_scan` with a batch of more than
-one row sums the batch in its own order).
+time loop around the same per-element update functions and gives the same
+result bit for bit, except that :func:`stdp_linear_scan` with a batch of
+more than one row sums the batch in its own order.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from typing import Any, Tuple
 
 import numpy as np
 
+from refsnn import registry
 from refsnn.functional.lif import LIFParameters, lif_current_encoder
 from refsnn.functional.lif_adex import LIFAdExParameters, lif_adex_current_encoder
 from refsnn.functional.lif_ex import LIFExParameters, lif_ex_current_encoder
@@ -84,9 +84,7 @@ def _stack(rows: list, template: np.ndarray | None) -> np.ndarray:
 
 
 def _dispatch(backend: str, name: str):
-    from refsnn import backends  # lazily: the reference does not import backends
-
-    return backends.function(backend, name)
+    return registry.function(backend, name)
 
 
 def stdp_sensor_scan(

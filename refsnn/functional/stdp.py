@@ -78,7 +78,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from refsnn import _checks
 from refsnn.functional import _plasticity
-from refsnn.functional.threshold import heaviside
+from refsnn.numerics import heaviside, power, relu, select
 
 #: The weight dependences Norse offers.
 STDP_ALGORITHMS = ("additive", "additive_step", "multiplicative_pow", "multiplicative_relu")
@@ -87,14 +87,92 @@ _NUMERIC_FIELDS = ("a_pre", "a_post", "tau_pre_inv", "tau_post_inv", "w_min", "w
                    "eta_plus", "eta_minus", "mu")
 
 
-def _pow(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    """``base ** exponent``; float32 evaluated in float64 and rounded once."""
-    if base.dtype == np.float32:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = np.power(base.astype(np.float64), np.asarray(exponent, np.float64))
-        return out.astype(np.float32)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.power(base, exponent)
+# --------------------------------------------------------------------------- the arithmetic
+# Written once, in the style every backend compiles (refsnn.numerics): the
+# NumPy code below calls these on arrays, compiled backends on scalars.
+def trace_update(trace, z, a, tau_inv, dt):
+    r"""Step 1 of the module docstring, one trace: :math:`t' = t + \Delta t\,\tau^{-1}(-t + a z)`.
+
+    Parameters
+    ----------
+    trace, z : arrays or scalars
+        The trace and this step's spikes of its side.
+    a, tau_inv : arrays or scalars
+        Jump and inverse time constant of that side (``a_pre``/``tau_pre_inv``
+        or ``a_post``/``tau_post_inv``).
+    dt : scalar
+        Time step, in the trace's dtype.
+
+    Returns
+    -------
+    The trace after the step.
+    """
+    return trace + (dt * tau_inv * (-trace + a * z))
+
+
+def weight_dependence(rule, eta, distance, mu):
+    r"""A factor :math:`A_\pm` of the table in the module docstring.
+
+    Parameters
+    ----------
+    rule : int
+        Index of the weight dependence in :data:`STDP_ALGORITHMS`.
+    eta : array or scalar
+        The learning rate :math:`\eta_\pm`.
+    distance : array or scalar
+        :math:`w_{\max} - w` (for :math:`A_+`) or :math:`w - w_{\min}` (for :math:`A_-`).
+    mu : array or scalar
+        Exponent of ``multiplicative_pow`` (:func:`refsnn.numerics.power`: the
+        same bits on every backend); unused by the other rules.
+
+    Returns
+    -------
+    :math:`\eta`, :math:`\eta\,H(d)`, :math:`\eta\,d^{\mu}` or :math:`\eta \max(d, 0)`.
+    """
+    if rule == 0:
+        return eta
+    if rule == 1:
+        return eta * heaviside(distance)
+    if rule == 2:
+        return eta * power(distance, mu)
+    return eta * relu(distance)
+
+
+def _clip(w, w_min, w_max):
+    """``w`` limited to ``[w_min, w_max]`` as ``np.clip`` with scalar bounds does it.
+
+    ``w`` is kept where it equals a bound (signed zeros included); a NaN
+    ``w`` or a NaN bound gives NaN.
+    """
+    w = select((w < w_min) | (w_min != w_min), w_min, w)
+    return select((w > w_max) | (w_max != w_max), w_max, w)
+
+
+def weight_update(w, c_plus, c_minus, w_min, w_max, eta_plus, eta_minus, mu, rule, hardbound):
+    r"""Steps 2 and 3 of the module docstring, from the correlations :math:`C_\pm`.
+
+    .. math::
+        w' = w + (A_+(w)\,C_+ - A_-(w)\,C_-), \qquad
+        w'' = \min(\max(w', w_{\min}), w_{\max}) \text{ if hardbound}
+
+    Parameters
+    ----------
+    w, c_plus, c_minus : arrays or scalars
+        Weights and the correlations :math:`C_+`, :math:`C_-` of this step.
+    w_min, w_max, eta_plus, eta_minus, mu : arrays or scalars
+        The fields of :class:`STDPParameters`, in ``w``'s dtype.
+    rule : int
+        Index of ``stdp_algorithm`` in :data:`STDP_ALGORITHMS`.
+    hardbound : bool
+
+    Returns
+    -------
+    The new weights.
+    """
+    a_plus = weight_dependence(rule, eta_plus, w_max - w, mu)
+    a_minus = weight_dependence(rule, eta_minus, w - w_min, mu)
+    new = w + (a_plus * c_plus - a_minus * c_minus)
+    return _clip(new, w_min, w_max) if hardbound else new
 
 
 class STDPState(NamedTuple):
@@ -112,8 +190,8 @@ class STDPState(NamedTuple):
         cast to the state's dtype.
         """
         return STDPState(
-            t_pre=self.t_pre + (dt * tau_pre_inv * (-self.t_pre + a_pre * z_pre)),
-            t_post=self.t_post + (dt * tau_post_inv * (-self.t_post + a_post * z_post)),
+            t_pre=trace_update(self.t_pre, z_pre, a_pre, tau_pre_inv, dt),
+            t_post=trace_update(self.t_post, z_post, a_post, tau_post_inv, dt),
         )
 
 
@@ -157,29 +235,15 @@ class STDPParameters(NamedTuple):
 
     def A_plus(self, w: np.ndarray):
         """Potentiation factor :math:`A_+(w)` of the chosen weight dependence."""
-        rule = _check_algorithm(self)
-        if rule == "additive":
-            return self.eta_plus
-        if rule == "additive_step":
-            return self.eta_plus * heaviside(self.w_max - w)
-        if rule == "multiplicative_pow":
-            return self.eta_plus * _pow(self.w_max - w, self.mu)
-        return self.eta_plus * np.maximum(self.w_max - w, 0)
+        return weight_dependence(rule_index(self), self.eta_plus, self.w_max - w, self.mu)
 
     def A_minus(self, w: np.ndarray):
         """Depression factor :math:`A_-(w)` of the chosen weight dependence."""
-        rule = _check_algorithm(self)
-        if rule == "additive":
-            return self.eta_minus
-        if rule == "additive_step":
-            return self.eta_minus * heaviside(w - self.w_min)
-        if rule == "multiplicative_pow":
-            return self.eta_minus * _pow(w - self.w_min, self.mu)
-        return self.eta_minus * np.maximum(w - self.w_min, 0)
+        return weight_dependence(rule_index(self), self.eta_minus, w - self.w_min, self.mu)
 
     def bounding_func(self, w: np.ndarray) -> np.ndarray:
         """``w`` clipped to ``[w_min, w_max]`` if ``hardbound``, else ``w``."""
-        return np.clip(w, self.w_min, self.w_max) if self.hardbound else w
+        return _clip(w, self.w_min, self.w_max) if self.hardbound else w
 
 
 def _check_algorithm(p: STDPParameters) -> str:
@@ -189,6 +253,14 @@ def _check_algorithm(p: STDPParameters) -> str:
             f"got {p.stdp_algorithm!r}"
         )
     return p.stdp_algorithm
+
+
+def rule_index(p: STDPParameters) -> int:
+    """The ``rule`` of :func:`weight_update`: the index of ``p.stdp_algorithm``.
+
+    (Its position in :data:`STDP_ALGORITHMS`; an unknown name is a ValueError.)
+    """
+    return STDP_ALGORITHMS.index(_check_algorithm(p))
 
 
 def _prepare(z_pre, z_post, w, state_stdp, p_stdp, dt):
@@ -231,9 +303,8 @@ def _apply(w, c_plus, c_minus, p):
     """Steps 2 and 3 of the module docstring."""
     _plasticity.check_fits(p, ("w_min", "w_max", "eta_plus", "eta_minus", "mu"), w.shape,
                            "w", "p_stdp")
-    dw_plus = p.A_plus(w) * c_plus
-    dw_minus = p.A_minus(w) * c_minus
-    return p.bounding_func(w + (dw_plus - dw_minus))
+    return weight_update(w, c_plus, c_minus, p.w_min, p.w_max, p.eta_plus, p.eta_minus, p.mu,
+                         rule_index(p), p.hardbound)
 
 
 def stdp_step_linear(

@@ -122,9 +122,33 @@ def stdp_sensor_step(
         The traces after the step (new arrays).
     """
     z_pre, z_post, s, p, dt = _prepare_sensor(z_pre, z_post, state, p, dt)
-    a_pre_decayed = s.a_pre + dt * (p.tau_c_inv * (-s.a_pre))
-    a_post_decayed = s.a_post + dt * (p.tau_ac_inv * (-s.a_post))
     return STDPSensorState(
-        a_pre=a_pre_decayed + z_pre * p.eta_p,
-        a_post=a_post_decayed + z_post * p.eta_m,
+        a_pre=sensor_trace_update(s.a_pre, z_pre, p.eta_p, p.tau_c_inv, dt),
+        a_post=sensor_trace_update(s.a_post, z_post, p.eta_m, p.tau_ac_inv, dt),
     )
+
+
+def sensor_trace_update(a, z, eta, tau_inv, dt):
+    r"""A trace of :func:`stdp_sensor_step`: :math:`a' = (a + \Delta t\,(\tau^{-1}(-a))) + z \eta`.
+
+    The arithmetic of the step (validated, cast arguments), in the style
+    every backend compiles (:mod:`refsnn.numerics`).
+
+    Parameters
+    ----------
+    a : array or scalar
+        The trace.
+    z : array or scalar
+        This step's spikes of that side.
+    eta : array or scalar
+        Jump per spike (``eta_p`` or ``eta_m``).
+    tau_inv : array or scalar
+        Inverse time constant (``tau_c_inv`` or ``tau_ac_inv``).
+    dt : scalar
+        Time step, in the trace's dtype.
+
+    Returns
+    -------
+    The trace after the step.
+    """
+    return (a + dt * (tau_inv * (-a))) + z * eta

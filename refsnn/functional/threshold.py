@@ -21,11 +21,9 @@ does NaN (because :math:`H(\\text{NaN}) = 0`).
 
 import numpy as np
 
+from refsnn.numerics import heaviside
 
-def heaviside(x: np.ndarray) -> np.ndarray:
-    """Heaviside step: 1 where ``x > 0``, else 0 (NaN maps to 0), in ``x``'s dtype."""
-    x = np.asarray(x)
-    return (x > 0).astype(x.dtype)
+__all__ = ["heaviside", "sign"]
 
 
 def sign(x: np.ndarray) -> np.ndarray:

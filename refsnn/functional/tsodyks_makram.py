@@ -66,6 +66,7 @@ import numpy as np
 
 from refsnn import _checks
 from refsnn.functional import _plasticity
+from refsnn.numerics import complement
 
 
 class TsodyksMakramState(NamedTuple):
@@ -142,6 +143,35 @@ def stp_step(
     _plasticity.check_fits(p, p._fields, shape, "the synapses")
     dt = dtype.type(dt)
 
-    u_new = (s.u + dt * (-p.tau_f_inv * s.u)) + p.U * (1 - s.u) * z
-    x_new = (s.x + dt * (p.tau_d_inv * (1 - s.x))) - u_new * s.x * z
-    return u_new * s.x * z, TsodyksMakramState(u=u_new, x=x_new)
+    release, u, x = stp_update(s.u, s.x, z, p, dt)
+    return release, TsodyksMakramState(u=u, x=x)
+
+
+def stp_update(u, x, z, p, dt):
+    r"""The arithmetic of :func:`stp_step` (validated, cast arguments).
+
+    .. math::
+        u' = \bigl(u + \Delta t\,(-\tau_f^{-1} u)\bigr) + U (1 - u)\,z, \qquad
+        x' = \bigl(x + \Delta t\,\tau_d^{-1} (1 - x)\bigr) - u' x\,z
+
+    in the style every backend compiles (:mod:`refsnn.numerics`).
+
+    Parameters
+    ----------
+    u, x : arrays or scalars
+        Utilisation and available resources.
+    z : array or scalar
+        Presynaptic spikes.
+    p : TsodyksMakramParameters
+        Fields in the state's dtype.
+    dt : scalar
+        Time step, in the state's dtype.
+
+    Returns
+    -------
+    release, u, x
+        :math:`u' x z` and the state after the step.
+    """
+    u_new = (u + dt * (-p.tau_f_inv * u)) + p.U * complement(u) * z
+    x_new = (x + dt * (p.tau_d_inv * complement(x))) - u_new * x * z
+    return u_new * x * z, u_new, x_new

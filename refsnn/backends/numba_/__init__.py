@@ -1,15 +1,16 @@
-"""The ``numba`` backend: fused multi-step kernels compiled by Numba.
+"""The ``numba`` backend: fused multi-step loops that compile the reference's own updates.
 
-Each family has a scalar step function that performs the reference's IEEE
-operations in the reference's order (:mod:`.kernels`); two shared loops run
-all ``T`` steps inside one compiled call:
+The arithmetic of every family is the reference's update function
+(:mod:`refsnn.functional`), compiled for one neuron's scalars
+(:mod:`.compiling`); two generic loops run all ``T`` steps in one call
+(:mod:`.kernels`):
 
-* elementwise models (every feed-forward family except the multi-compartment
-  ones, and the recurrent leaky integrators once their input projection is
-  known): blocks of neurons, the time loop inside each block. Bit-identical
-  to the numpy backend in float32 and float64 (float64 ``exp``: the libm's,
-  so within a few ulp of NumPy's on another machine);
-* models with matrix products (recurrent layers, compartment coupling): per
+* elementwise updates (every feed-forward family except the
+  multi-compartment ones, and the recurrent leaky integrators once their
+  input projection is known): blocks of neurons, the time loop inside each
+  block. Bit-identical to the numpy backend in float32 and float64 (refsnn's
+  own ``exp``: no libm);
+* updates with matrix products (recurrent layers, compartment coupling): per
   step the products — BLAS, or for spikes a sum over the neurons that fired —
   then the elementwise update. The products may sum in a different order
   than NumPy's, so results agree within rounding.
@@ -19,8 +20,7 @@ The kernels release the GIL; the runner splits large problems over
 matrix models) instead of using ``prange`` (see :mod:`.runner` for why).
 
 Numba is imported only when the backend runs, so refsnn imports without it.
-Kernels are cached on disk (``cache=True``): the first call of a model and
-dtype on a machine compiles (a second or so), later processes load it.
+Compiled loops are cached on disk, keyed on all of refsnn's sources.
 """
 
 from __future__ import annotations
@@ -29,21 +29,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from refsnn.backends.numba_._specs import SPECS
-from refsnn.models import Connectivity, NeuronModel
+from refsnn.models import MODELS, Connectivity, NeuronModel
+from refsnn.registry import BackendUnavailable
 
 
 class NumbaBackend:
     """Runs every family with fused Numba kernels (see the module docstring)."""
 
     name = "numba"
-    models = frozenset(SPECS)
-    #: Functional-API functions with a fused implementation (:mod:`.functions`).
-    functions = frozenset({
-        "poisson_encode", "signed_poisson_encode", "constant_current_lif_encode",
-        "spike_latency_lif_encode", "lif_current_encoder_scan", "lif_ex_current_encoder_scan",
-        "lif_adex_current_encoder_scan", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
-    })
+    models = frozenset(name for name, model in MODELS.items() if model.updates())
 
     def __init__(self) -> None:
         self._reason: str | None = None
@@ -64,6 +58,16 @@ class NumbaBackend:
             self._checked = True
         return self._reason
 
+    @property
+    def functions(self) -> frozenset:
+        """Functional-API functions with a fused implementation (the table of :mod:`.functions`)."""
+        reason = self.unavailable_reason()
+        if reason is not None:
+            raise BackendUnavailable(f"backend 'numba' cannot run here: {reason}")
+        from refsnn.backends.numba_ import functions
+
+        return frozenset(functions.FUNCTIONS)
+
     def function(self, name: str):
         """The compiled implementation of the functional-API function ``name``."""
         from refsnn.backends.numba_ import functions
@@ -80,9 +84,10 @@ class NumbaBackend:
         connectivity: Connectivity,
         record_states: bool,
         neuron_shape: tuple,
+        spike_dtype: np.dtype | None = None,
     ):
         """Run ``inputs.shape[0]`` steps; the contract of the numpy backend's ``run``."""
         from refsnn.backends.numba_ import runner
 
         return runner.run(model, inputs, state, p, dt, connectivity, record_states,
-                          neuron_shape)
+                          neuron_shape, spike_dtype)

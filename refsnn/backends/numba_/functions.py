@@ -1,23 +1,25 @@
-"""Python side of the numba backend's functions: validate, flatten, call one kernel.
+"""Python side of the numba backend's functions: validate, lay out, call one loop.
 
 Each function has the reference's signature (without ``backend``) and
-validates its arguments with the reference's own checks (for the plasticity
-scans: one reference step on the first row, whose result gives the cast
-dtype and the broadcast shapes and is then discarded), so errors read the
-same on every backend. The kernels are in :mod:`.function_kernels`.
+validates its arguments with the reference's own checks (for the scans:
+one reference step on the first row, whose result gives the cast dtype and
+the broadcast shapes and is then discarded), so errors read the same on
+every backend. The loops are in :mod:`.function_kernels`; they compile the
+reference's own per-element updates, so the results are the reference's
+bits (``stdp_linear_scan`` with a batch of more than one row: up to the
+order of the batch sums).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from refsnn import _checks
-from refsnn import random as _random
 from refsnn.backends.numba_ import function_kernels as fk
-from refsnn.backends.numba_.runner import _readonly, _run_chunks
+from refsnn.backends.numba_.runner import _leaves, _readonly, _run_chunks, _scalars, compiled
 from refsnn.functional import _plasticity, encode
 from refsnn.functional import stdp as _stdp
 from refsnn.functional._prepare import check_neuron_shape
@@ -32,7 +34,10 @@ _UNIT = 1024
 
 
 def _rows(values, shape: tuple, dtype) -> np.ndarray:
-    """``(k, 1)`` when every value is a scalar, else ``(k, prod(shape))`` broadcast copies."""
+    """``(k, 1)`` when every value is a scalar, else ``(k, prod(shape))`` broadcast copies.
+
+    The parameter layout of :mod:`.function_kernels` (read-only).
+    """
     arrays = [np.asarray(v, dtype) for v in values]
     if all(a.size == 1 for a in arrays):
         return _readonly(np.array([a.reshape(-1)[0] for a in arrays], dtype).reshape(-1, 1))
@@ -43,20 +48,39 @@ def _rows(values, shape: tuple, dtype) -> np.ndarray:
     return _readonly(out)
 
 
+def _parameters(p: NamedTuple, shape: tuple, dtype) -> tuple:
+    """``(P, p_like)``: the leaves of ``p`` as :func:`_rows`, and a NamedTuple of scalars
+    with ``p``'s structure (which the loops gather element parameters into)."""
+    return _rows([leaf for _, leaf in _leaves(p)], shape, dtype), _scalars(p, dtype)
+
+
+def _flat(a, shape: tuple, dtype) -> np.ndarray:
+    """``a`` broadcast to ``shape`` as a flat contiguous private copy of ``dtype``."""
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype), shape)).reshape(-1).copy()
+
+
+def _sequence(z: Any, name: str) -> np.ndarray:
+    """``z`` as an array with a time axis (the reference's check)."""
+    from refsnn.functional import scan
+
+    return scan._sequence(z, name)
+
+
+def _spikes(z: np.ndarray, dtype, shape: tuple, name: str) -> np.ndarray:
+    """``(T, prod(shape))`` contiguous spikes cast to ``dtype`` (read-only)."""
+    z = _checks.as_input(z, dtype, name)
+    z = np.ascontiguousarray(np.broadcast_to(z, (z.shape[0],) + shape))
+    return _readonly(z.reshape(z.shape[0], -1))
+
+
 # --------------------------------------------------------------------------- encoders
 def _poisson(input_values, seq_length, f_max, dt, seed, start_step, signed):
     x, k = encode._poisson_args(input_values, f_max, dt, seed, signed)
-    n = encode._count(seq_length, "seq_length", 0)
-    t0 = encode._count(start_step, "start_step", 0, encode._MAX_STEP)
-    if t0 + n - 1 > encode._MAX_STEP:
-        raise ValueError(
-            f"start_step + seq_length must be <= 2**32 (the time step is a 32-bit "
-            f"counter word), got {t0} + {n}"
-        )
+    n, t0 = encode._poisson_steps(seq_length, start_step)
     flat = _readonly(np.ascontiguousarray(x).reshape(-1))
     out = np.empty((n, flat.size), x.dtype)
     if out.size:
-        args = (flat, x.dtype.type(dt * f_max), np.uint64(k[0]), np.uint64(k[1]),
+        args = (flat, encode._rate_scale(x, f_max, dt), np.uint64(k[0]), np.uint64(k[1]),
                 np.uint64(t0), np.uint64(encode.POISSON_STREAM), signed, out)
         _run_chunks(fk.poisson_loop, args, flat.size, _UNIT, out.size)
     return out.reshape((n,) + x.shape)
@@ -83,8 +107,8 @@ def _lif_encode(input_current, seq_length, p, dt, first_only):
     flat = _readonly(np.ascontiguousarray(x).reshape(-1))
     out = np.empty((n, flat.size), dtype)
     if out.size:
-        P = _rows((pc.tau_mem_inv, pc.v_leak, pc.v_th, pc.v_reset), x.shape, dtype)
-        args = (flat, P, dtype.type(dt), first_only, out)
+        P, p_like = _parameters(pc, x.shape, dtype)
+        args = (flat, P, p_like, dtype.type(dt), first_only, out)
         _run_chunks(fk.lif_encode_loop, args, flat.size, _UNIT, out.size)
     return out.reshape((n,) + x.shape)
 
@@ -99,12 +123,31 @@ def spike_latency_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.
     return _lif_encode(input_current, seq_length, p, dt, True)
 
 
-# --------------------------------------------------------------------------- encoder scans
-def _encoder_scan(name, kernel, fields, input_current, states, p, dt):
-    """The reference scan ``name`` with ``kernel`` as its time loop.
+# --------------------------------------------------------------------------- scans
+def _run_scan(name: str, x: np.ndarray, states: tuple, p: NamedTuple, dtype, shape: tuple,
+              dt, x_name: str) -> tuple:
+    """:func:`.function_kernels.scan_loop` for the scan ``name`` over the elements of ``shape``.
 
-    ``states``: the initial state arrays; ``fields``: the parameter rows.
-    Returns ``(z, *final states)``.
+    ``x`` (T, ...): the per-step inputs, cast and broadcast to ``shape``
+    here; ``states``: the initial state values; ``p``: the parameters cast
+    to ``dtype``. Returns ``(outputs, final states)``: ``(T, *shape)`` and a
+    tuple of ``shape`` arrays.
+    """
+    steps, n = x.shape[0], math.prod(shape)
+    X = _spikes(x, dtype, shape, x_name)
+    S = np.stack([_flat(s, shape, dtype) for s in states])
+    out = np.empty((steps, n), dtype)
+    if n:
+        P, p_like = _parameters(p, shape, dtype)
+        args = (name, X, S, P, p_like, dtype.type(dt), out)
+        _run_chunks(compiled(fk.scan_loop, args + (0, n)), args, n, _UNIT, steps * n)
+    return out.reshape((steps,) + shape), tuple(s.reshape(shape) for s in S)
+
+
+def _encoder_scan(name, input_current, states, p, dt):
+    """The reference scan ``name`` with :func:`.function_kernels.scan_loop` as its time loop.
+
+    ``states``: the initial state arrays. Returns ``(z, *final states)``.
     """
     from refsnn.functional import scan
 
@@ -117,56 +160,29 @@ def _encoder_scan(name, kernel, fields, input_current, states, p, dt):
             "lif_adex_current_encoder_scan": scan.lif_adex_current_encoder}[name]
     probe = step(x[0], *states, p, dt)  # validates, gives the dtype and the shape
     dtype, shape = probe[0].dtype, probe[0].shape
-    pc = _checks.cast_tree(p, dtype, "p")
-    n = math.prod(shape)
-    X = _spikes(x, dtype, shape, "input_current")
-    s0 = [_readonly(np.ascontiguousarray(np.broadcast_to(np.asarray(s, dtype), shape))
-                    .reshape(-1)) for s in states]
-    z = np.empty((steps, n), dtype)
-    finals = [np.empty(n, dtype) for _ in states]
-    if n:
-        P = _rows([getattr(pc, f) for f in fields], shape, dtype)
-        _run_chunks(kernel, (X, *s0, P, dtype.type(dt), z, *finals), n, _UNIT, steps * n)
-    return (z.reshape((steps,) + shape),) + tuple(f.reshape(shape) for f in finals)
+    z, finals = _run_scan(name, x, states, _checks.cast_tree(p, dtype, "p"), dtype, shape, dt,
+                          "input_current")
+    return (z,) + finals
 
 
 def lif_current_encoder_scan(input_current, voltage, p=LIFParameters(), dt=0.001):
     """:func:`refsnn.functional.scan.lif_current_encoder_scan` in one compiled loop."""
-    return _encoder_scan("lif_current_encoder_scan", fk.lif_current_encoder_loop,
-                         ("tau_mem_inv", "v_leak", "v_th", "v_reset"),
-                         input_current, (voltage,), p, dt)
+    return _encoder_scan("lif_current_encoder_scan", input_current, (voltage,), p, dt)
 
 
 def lif_ex_current_encoder_scan(input_current, voltage, p=LIFExParameters(), dt=0.001):
     """:func:`refsnn.functional.scan.lif_ex_current_encoder_scan` in one compiled loop."""
-    return _encoder_scan("lif_ex_current_encoder_scan", fk.lif_ex_current_encoder_loop,
-                         ("delta_T", "tau_mem_inv", "v_leak", "v_th", "v_reset"),
-                         input_current, (voltage,), p, dt)
+    return _encoder_scan("lif_ex_current_encoder_scan", input_current, (voltage,), p, dt)
 
 
 def lif_adex_current_encoder_scan(input_current, voltage, adaptation, p=LIFAdExParameters(),
                                   dt=0.001):
     """:func:`refsnn.functional.scan.lif_adex_current_encoder_scan` in one compiled loop."""
-    return _encoder_scan("lif_adex_current_encoder_scan", fk.lif_adex_current_encoder_loop,
-                         ("adaptation_current", "adaptation_spike", "delta_T", "tau_ada_inv",
-                          "tau_mem_inv", "v_leak", "v_th", "v_reset"),
-                         input_current, (voltage, adaptation), p, dt)
+    return _encoder_scan("lif_adex_current_encoder_scan", input_current, (voltage, adaptation),
+                         p, dt)
 
 
 # --------------------------------------------------------------------------- plasticity
-def _sequence(z: Any, name: str) -> np.ndarray:
-    from refsnn.functional import scan
-
-    return scan._sequence(z, name)
-
-
-def _spikes(z: np.ndarray, dtype, shape: tuple, name: str) -> np.ndarray:
-    """``(T, prod(shape))`` contiguous spikes cast to ``dtype`` (read-only)."""
-    z = _checks.as_input(z, dtype, name)
-    z = np.ascontiguousarray(np.broadcast_to(z, (z.shape[0],) + shape))
-    return _readonly(z.reshape(z.shape[0], -1))
-
-
 def stdp_sensor_scan(z_pre, z_post, state, p=STDPSensorParameters(), dt=0.001):
     """:func:`refsnn.functional.scan.stdp_sensor_scan` in compiled loops."""
     from refsnn.functional import scan
@@ -187,7 +203,7 @@ def stdp_sensor_scan(z_pre, z_post, state, p=STDPSensorParameters(), dt=0.001):
                                          probe.a_post)):
         shape = like.shape
         zf = _spikes(z, dtype, shape, name)
-        a = _readonly(np.ascontiguousarray(np.broadcast_to(a0, shape)).reshape(-1))
+        a = _readonly(_flat(a0, shape, dtype))
         out = np.empty((steps, a.size), dtype)
         if out.size:
             _run_chunks(fk.sensor_trace_loop, (a, zf, _rows((eta, tau), shape, dtype), dtv, out),
@@ -219,28 +235,12 @@ def stp_scan(z, s, p=TsodyksMakramParameters(), dt=0.001):
     dtype = r0.dtype
     shape = np.broadcast_shapes(r0.shape, s0.u.shape, s0.x.shape)
     sc = _checks.cast_tree(s, dtype, "s")
-    pc = _checks.cast_tree(p, dtype, "p")
-    n = math.prod(shape)
-    zf = _spikes(z, dtype, shape, "z")
-    u0 = _readonly(np.ascontiguousarray(np.broadcast_to(sc.u, shape)).reshape(-1))
-    x0 = _readonly(np.ascontiguousarray(np.broadcast_to(sc.x, shape)).reshape(-1))
-    release = np.empty((steps, n), dtype)
-    u, x = np.empty(n, dtype), np.empty(n, dtype)
-    if n:
-        P = _rows((pc.tau_f_inv, pc.tau_d_inv, pc.U), shape, dtype)
-        _run_chunks(fk.stp_loop, (u0, x0, zf, P, dtype.type(dt), release, u, x), n, _UNIT,
-                    steps * n)
+    release, (u, x) = _run_scan("stp_scan", z, (sc.u, sc.x), _checks.cast_tree(p, dtype, "p"),
+                                dtype, shape, dt, "z")
+    state = TsodyksMakramState(u=_shrink(u, s0.u.shape), x=_shrink(x, s0.x.shape))
     if steps == 1:  # the reference's stack of one release keeps that release's shape
-        shape_r = r0.shape
-        return (_shrink(release.reshape(shape), shape_r)[None],
-                TsodyksMakramState(u=_shrink(u.reshape(shape), s0.u.shape),
-                                   x=_shrink(x.reshape(shape), s0.x.shape)))
-    return (release.reshape((steps,) + shape),
-            TsodyksMakramState(u=_shrink(u.reshape(shape), s0.u.shape),
-                               x=_shrink(x.reshape(shape), s0.x.shape)))
-
-
-_RULES = {name: k for k, name in enumerate(_stdp.STDP_ALGORITHMS)}
+        return _shrink(release[0], r0.shape)[None], state
+    return release, state
 
 
 def stdp_linear_scan(z_pre, z_post, w, state_stdp, p_stdp=_stdp.STDPParameters(), dt=0.001):
@@ -260,17 +260,15 @@ def stdp_linear_scan(z_pre, z_post, w, state_stdp, p_stdp=_stdp.STDPParameters()
     rows = int(np.prod(pre_shape[:-1]))  # explicit: -1 is ambiguous for empty layers
     zpf = _spikes(zp, dtype, pre_shape, "z_pre").reshape(steps, rows, n_pre)
     zqf = _spikes(zq, dtype, post_shape, "z_post").reshape(steps, rows, n_post)
-    tpre = np.ascontiguousarray(np.broadcast_to(s.t_pre, pre_shape), dtype).reshape(rows, n_pre)
-    tpost = np.ascontiguousarray(np.broadcast_to(s.t_post, post_shape),
-                                 dtype).reshape(rows, n_post)
-    tpre, tpost = tpre.copy(), tpost.copy()
+    tpre = _flat(s.t_pre, pre_shape, dtype).reshape(rows, n_pre)
+    tpost = _flat(s.t_post, post_shape, dtype).reshape(rows, n_post)
     wk = np.array(np.asarray(w).astype(dtype), dtype, copy=True, order="C")
     fk.stdp_linear_loop(zpf, zqf, tpre, tpost, wk,
                         _rows((p.a_pre, p.tau_pre_inv), pre_shape, dtype),
                         _rows((p.a_post, p.tau_post_inv), post_shape, dtype),
                         _rows((p.w_min, p.w_max, p.eta_plus, p.eta_minus, p.mu), w1.shape,
                               dtype),
-                        dtype.type(dt), _RULES[p.stdp_algorithm], bool(p.hardbound))
+                        dtype.type(dt), _stdp.rule_index(p), bool(p.hardbound))
     return wk, _stdp.STDPState(t_pre=tpre.reshape(pre_shape), t_post=tpost.reshape(post_shape))
 
 

@@ -1,8 +1,8 @@
 """Python side of the numba backend: flatten, call one compiled loop, rebuild.
 
 The driver has already validated and cast everything. Here the state is
-copied once into a ``(fields, N)`` array, the parameters into a
-``(params, 1 or N)`` array, the input projections of recurrent layers are
+copied once into a ``(leaves, N)`` array, per-neuron parameters into a
+``(leaves, N)`` array (scalar parameters stay a NamedTuple of scalars), the input projections of recurrent layers are
 computed for all steps at once (one BLAS call, written straight into the
 output buffer), and a single compiled loop runs every step. Outputs and
 recorded states are preallocated; nothing is allocated per step.
@@ -21,6 +21,7 @@ thread, BLAS products excepted (they are threaded by BLAS).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -33,9 +34,8 @@ from numba import typeof, types
 
 from refsnn._checks import is_namedtuple
 from refsnn.backends.numba_ import kernels
-from refsnn.backends.numba_._specs import SPECS
-from refsnn.functional import reset
 from refsnn.models import Connectivity, NeuronModel
+from refsnn.numerics import relu
 
 
 def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -53,18 +53,18 @@ def _rebuild(template: NamedTuple, leaves) -> NamedTuple:
     """A tuple shaped like ``template`` whose array leaves come from ``leaves`` in order."""
     values = []
     for value in template:
-        values.append(_rebuild(value, leaves) if is_namedtuple(value) else next(leaves))
+        if is_namedtuple(value):
+            values.append(_rebuild(value, leaves))
+        elif callable(value) or value is None:
+            values.append(None)
+        else:
+            values.append(next(leaves))
     return type(template)(*values)
 
 
-def _check_layout(what: str, model: str, got: list, expected: tuple) -> None:
-    names = tuple(name for name, _ in got)
-    if names != expected:
-        raise RuntimeError(
-            f"numba backend: {what} of model {model!r} has the numeric fields {names}, but "
-            f"its kernel reads {expected} (a field that is None, or a model definition "
-            "that changed without refsnn.backends.numba_)"
-        )
+def _scalars(tree: NamedTuple, dtype, values=None) -> NamedTuple:
+    """``tree`` with its leaves as scalars of ``dtype`` (from ``values``, else 0), callables None."""
+    return _rebuild(tree, values if values is not None else itertools.repeat(dtype.type(0)))
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -74,22 +74,22 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _state_array(leaves: list, shape: tuple, n: int, dtype) -> np.ndarray:
-    s = np.empty((len(leaves), n), dtype)
-    for row, (_, leaf) in zip(s, leaves):
+def _rows(leaves: list, shape: tuple, n: int, dtype) -> np.ndarray:
+    """The leaves broadcast to the neurons, one row each: shape ``(len(leaves), n)``."""
+    rows = np.empty((len(leaves), n), dtype)
+    for row, (_, leaf) in zip(rows, leaves):
         row.reshape(shape)[...] = leaf
-    return s
+    return rows
 
 
-def _parameter_array(leaves: list, shape: tuple, n: int, dtype) -> np.ndarray:
-    """``(params, 1)`` when every parameter is a scalar, else ``(params, N)``."""
+def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple:
+    """``(P, p_like)``: per-neuron rows and a template, or empty rows and the scalars."""
+    leaves = _leaves(p)
     arrays = [np.asarray(leaf, dtype) for _, leaf in leaves]
     if all(a.size == 1 for a in arrays):
-        return _readonly(np.array([[a.reshape(-1)[0]] for a in arrays], dtype).reshape(-1, 1))
-    p = np.empty((len(arrays), n), dtype)
-    for row, a in zip(p, arrays):
-        row.reshape(shape)[...] = a
-    return _readonly(p)
+        scalars = (dtype.type(a.reshape(-1)[0]) for a in arrays)
+        return _readonly(np.empty((len(leaves), 0), dtype)), _scalars(p, dtype, scalars)
+    return _readonly(_rows(leaves, shape, n, dtype)), _scalars(p, dtype)
 
 
 def compiled(loop, args: tuple):
@@ -149,95 +149,68 @@ def _run_chunks(fn, args: tuple, n: int, unit: int, work: int) -> None:
         f.result()
 
 
-def _kind(spec, model: NeuronModel, p: Any, recurrent: bool) -> str:
-    if recurrent:
-        return spec.rec
-    if model.name == "lif_box":
-        methods = {reset.reset_value: "value", reset.reset_subtract: "subtract"}
-        method = methods.get(p.reset_method)
-        if method is None:
-            raise ValueError(
-                "the numba backend implements lif_box with reset_method = "
-                "refsnn.functional.reset.reset_value or reset_subtract, got "
-                f"{p.reset_method!r}; use backend='numpy' for another reset"
-            )
-        return f"lif_box_{method}_ff"
-    return spec.ff
-
-
-def _relu(w: np.ndarray) -> np.ndarray:
-    return np.maximum(w, 0)
-
-
 def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple, dt: Any,
-        connectivity: Connectivity, record_states: bool, neuron_shape: tuple):
+        connectivity: Connectivity, record_states: bool, neuron_shape: tuple,
+        spike_dtype: np.dtype | None = None):
     """Same contract as :meth:`refsnn.backends.numpy_.NumpyBackend.run`."""
-    spec = SPECS[model.name]
     recurrent = connectivity.input_weights is not None
+    kind = model.update_name(p, recurrent)
     dtype = inputs.dtype
     shape = tuple(neuron_shape)
     steps = inputs.shape[0]
     n = math.prod(shape)
-
     state_leaves = _leaves(state)
-    _check_layout("the state", model.name, state_leaves,
-                  spec.rec_state if recurrent else spec.ff_state)
-    p_leaves = _leaves(p)
-    _check_layout("p", model.name, p_leaves, spec.params)
-    kind = _kind(spec, model, p, recurrent)
 
-    outputs = np.empty((steps, n), dtype)
+    outputs = np.empty((steps, n), dtype if spike_dtype is None else spike_dtype)
     if steps == 0:
         if record_states:
             empty = (np.empty((0,) + shape, dtype) for _ in state_leaves)
             return outputs.reshape((0,) + shape), _rebuild(state, empty)
         return outputs.reshape((0,) + shape), state
 
-    s = _state_array(state_leaves, shape, n, dtype)
-    params = _parameter_array(p_leaves, shape, n, dtype)
+    s = _rows(state_leaves, shape, n, dtype)
+    s_like = _scalars(state, dtype)
+    params, p_like = _parameters(p, shape, n, dtype)
     rec = (np.empty((len(state_leaves), steps, n), dtype) if record_states
            else np.empty((0, 0, 0), dtype))
     dt = dtype.type(dt)
 
     batch = math.prod(shape[:-1]) if shape else 1
     if recurrent:
-        # x @ W_in.T for every step at once, in place of the outputs it becomes.
+        # x @ W_in.T for every step at once (two halves for sign-split families).
         x = np.ascontiguousarray(inputs).reshape(steps * batch, inputs.shape[-1])
         w_in = connectivity.input_weights
-        if spec.sign_split:
-            drive = np.empty((2, steps, n), dtype)
-            np.matmul(x, _relu(w_in).T, out=drive[0].reshape(steps * batch, -1))
-            np.matmul(x, _relu(-w_in).T, out=drive[1].reshape(steps * batch, -1))
-        else:
-            np.matmul(x, w_in.T, out=outputs.reshape(steps * batch, -1))
-            drive = outputs.reshape(1, steps, n)
+        halves = [relu(w_in), relu(-w_in)] if model.sign_split else [w_in]
+        drive = np.empty((len(halves), steps, n), dtype)
+        for row, w in zip(drive, halves):
+            np.matmul(x, w.T, out=row.reshape(steps * batch, -1))
     else:
         drive = np.ascontiguousarray(inputs).reshape(1, steps, n)
     drive = _readonly(drive)
+    base = (kind, drive)
+    tail = (s, s_like, params, p_like, dt, outputs, rec, record_states)
 
+    w_rec = connectivity.recurrent_weights if recurrent and model.takes_recurrent_weights else None
+    g = connectivity.g_coupling
     if n == 0:
         pass
-    elif (recurrent and not spec.rec_elementwise) or model.takes_coupling:
+    elif w_rec is not None or g is not None:
         names = [name.rsplit(".", 1)[-1] for name, _ in state_leaves]
-        g = connectivity.g_coupling
-        gt = np.ascontiguousarray(g.T) if g is not None else np.empty((0, 0), dtype)
-        w_rec = connectivity.recurrent_weights if recurrent else None
         if w_rec is None:
             wt = np.empty((0, 0, 0), dtype)
-        elif spec.sign_split:
-            wt = np.ascontiguousarray(np.stack([_relu(w_rec).T, _relu(-w_rec).T]))
+        elif model.sign_split:
+            wt = np.ascontiguousarray(np.stack([relu(w_rec).T, relu(-w_rec).T]))
         else:
             wt = np.ascontiguousarray(w_rec.T)[None]
-        products = np.empty(((g is not None) + len(wt), n), dtype)
-        args = (kind, drive, s, params, dt, outputs, rec, record_states, products,
-                _readonly(gt), names.index("v"), _readonly(wt),
-                names.index("z") if "z" in names else 0, bool(np.isfinite(wt).all()),
-                shape[-1])
+        gt = np.ascontiguousarray(g.T) if g is not None else np.empty((0, 0), dtype)
+        products = np.empty((len(wt) + (g is not None), n), dtype)
+        args = (base + (products,) + tail
+                + (_readonly(wt), names.index("z") if "z" in names else 0,
+                   bool(np.isfinite(wt).all()), _readonly(gt), names.index("v"), shape[-1]))
         loop = compiled(kernels.matrix_loop, args + (0, n))
         _run_chunks(loop, args, n, shape[-1], steps * n)
     else:
-        args = (kind, drive, s, params, dt, outputs, rec, record_states,
-                np.empty((0, 0), dtype))
+        args = base + (np.empty((0, n), dtype),) + tail
         loop = compiled(kernels.elementwise_loop, args + (0, n))
         _run_chunks(loop, args, n, kernels.BLOCK, steps * n)
 

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import NamedTuple
 
 import numpy as np
 
 from refsnn._checks import is_namedtuple
+from refsnn.functional import encode, scan
 from refsnn.models import MODELS, Connectivity, NeuronModel
+
+
+def _sequence_functions() -> dict:
+    """The reference functions that take ``backend=``: the functions a backend may fuse."""
+    return {
+        name: fn
+        for module in (encode, scan)
+        for name in module.__all__
+        if "backend" in inspect.signature(fn := getattr(module, name)).parameters
+    }
 
 
 def _stack(states: list, template: NamedTuple, shape: tuple) -> NamedTuple:
@@ -26,22 +38,15 @@ class NumpyBackend:
 
     name = "numpy"
     models = frozenset(MODELS)
-    #: Functional-API functions reachable through ``backend="numpy"``: the reference itself.
-    functions = frozenset({
-        "poisson_encode", "signed_poisson_encode", "constant_current_lif_encode",
-        "spike_latency_lif_encode", "stdp_sensor_scan", "stp_scan", "stdp_linear_scan",
-    })
+    #: Every reference function that takes ``backend=`` (derived, not listed by hand).
+    functions = frozenset(_sequence_functions())
 
     def unavailable_reason(self) -> None:
         return None
 
     def function(self, name: str):
         """The reference implementation of ``name`` (its ``backend`` left at ``None``)."""
-        from refsnn.functional import encode, scan
-
-        if name not in self.functions:
-            raise KeyError(name)
-        return getattr(encode if hasattr(encode, name) else scan, name)
+        return _sequence_functions()[name]
 
     def run(
         self,
@@ -53,16 +58,18 @@ class NumpyBackend:
         connectivity: Connectivity,
         record_states: bool,
         neuron_shape: tuple,
+        spike_dtype: np.dtype | None = None,
     ):
         """Run ``inputs.shape[0]`` steps; return ``(outputs, final or recorded state)``.
 
         ``neuron_shape`` is the shape of one time step's state; outputs have
-        shape ``(T, *neuron_shape)``.
+        shape ``(T, *neuron_shape)`` and the dtype ``spike_dtype`` (``None``:
+        the state's dtype). The driver has validated everything.
         """
         recurrent = connectivity.input_weights is not None
         step = model.recurrent_step if recurrent else model.feed_forward_step
         args = model.step_arguments(connectivity, recurrent)
-        dtype = inputs.dtype
+        dtype = inputs.dtype if spike_dtype is None else spike_dtype
         outputs = np.empty((inputs.shape[0],) + tuple(neuron_shape), dtype=dtype)
         history = []
         for t in range(inputs.shape[0]):

@@ -24,11 +24,11 @@ from typing import Tuple
 import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.numerics import relu
 from refsnn.functional.coba_lif import (
     CobaLIFParameters,
     CobaLIFState,
     _coba_update,
-    _relu,
 )
 
 
@@ -46,8 +46,8 @@ def coba_lif_step(
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights},
     )
     linear(x, w_in, "input_spikes", "input_weights")  # evaluated by Norse, then discarded
-    g_e = s.g_e + linear(s.z, _relu(w_rec), "state.z", "recurrent_weights")
-    g_i = s.g_i + linear(s.z, _relu(-w_rec), "state.z", "recurrent_weights")
+    g_e = s.g_e + linear(s.z, relu(w_rec), "state.z", "recurrent_weights")
+    g_i = s.g_i + linear(s.z, relu(-w_rec), "state.z", "recurrent_weights")
     check_neuron_shape(p, g_e, g_i, s.v)
     z_new, v_new, g_e, g_i = _coba_update(g_e, g_i, s.v, p, dt)
     return z_new, CobaLIFState(z=z_new, v=v_new, g_e=g_e, g_i=g_i)

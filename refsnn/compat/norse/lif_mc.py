@@ -22,7 +22,7 @@ import numpy as np
 
 from refsnn.functional._prepare import check_neuron_shape, linear, prepare
 from refsnn.functional.lif import LIFParameters, LIFState, _lif_update
-from refsnn.functional.lif_mc import _check_coupling, _couple
+from refsnn.functional.lif_mc import coupling_drive
 
 
 def lif_mc_step(
@@ -40,7 +40,7 @@ def lif_mc_step(
         weights={"input_weights": input_weights, "recurrent_weights": recurrent_weights,
                  "g_coupling": g_coupling},
     )
-    _check_coupling(g)
+    coupling_drive(s.v, g)  # validates g_coupling before anything runs
     i_jump = (
         s.i
         + linear(x, w_in, "input_tensor", "input_weights")
@@ -48,5 +48,5 @@ def lif_mc_step(
     )
     check_neuron_shape(p, i_jump, s.v)
     z_new, v_lif, i_new = _lif_update(i_jump, s.v, p, dt)
-    v_new = _couple(v_lif, g, dt)
+    v_new = v_lif + dt * coupling_drive(v_lif, g)
     return z_new, LIFState(z=z_new, v=v_new, i=i_new)
