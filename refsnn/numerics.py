@@ -70,8 +70,9 @@ def _as_float64(x):
 
 
 def _round_to(like, x):
-    """float64 ``x`` rounded once to the floating dtype of ``like`` (primitive)."""
-    return np.asarray(x).astype(np.asarray(like).dtype, copy=False)
+    """float64 ``x`` rounded once to float32 if ``like`` is float32, else float64 (primitive)."""
+    dtype = np.float32 if np.asarray(like).dtype == np.float32 else np.float64
+    return np.asarray(x).astype(dtype, copy=False)
 
 
 def _exp2i(k):

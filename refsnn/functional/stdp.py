@@ -105,7 +105,8 @@ def trace_update(trace, z, a, tau_inv, dt):
 
     Returns
     -------
-    The trace after the step.
+    trace : array or scalar
+        The trace after the step.
     """
     return trace + (dt * tau_inv * (-trace + a * z))
 
@@ -167,7 +168,8 @@ def weight_update(w, c_plus, c_minus, w_min, w_max, eta_plus, eta_minus, mu, rul
 
     Returns
     -------
-    The new weights.
+    w : array or scalar
+        The new weights.
     """
     a_plus = weight_dependence(rule, eta_plus, w_max - w, mu)
     a_minus = weight_dependence(rule, eta_minus, w - w_min, mu)

@@ -169,7 +169,7 @@ def stp_update(u, x, z, p, dt):
 
     Returns
     -------
-    release, u, x
+    release, u, x : arrays or scalars
         :math:`u' x z` and the state after the step.
     """
     u_new = (u + dt * (-p.tau_f_inv * u)) + p.U * complement(u) * z

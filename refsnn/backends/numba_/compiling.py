@@ -85,7 +85,7 @@ def _as_float64(x):
 
 @overload(numerics._round_to)
 def _round_to(like, x):
-    cast = _numpy_type(like)
+    cast = np.float32 if like == types.float32 else np.float64
     return lambda like, x: cast(x)
 
 
