@@ -15,10 +15,7 @@ CASES = norse_parity.cases()
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.label}-{c.variant}-{c.dtype}" for c in CASES])
 def test_parity_row(case):
     r = case.run()
-    assert r.ok, (
-        f"{r.label} [{r.variant}, {r.dtype}]: expected {r.expected}, got max ulp {r.max_ulp}, "
-        f"scaled {r.max_scaled:.3g}, max |diff| {r.max_abs:.3g}, spikes equal {r.spikes_equal}"
-    )
+    assert r.ok, r.summary()
 
 
 def test_ulp_distance_counts_representable_steps():
@@ -26,6 +23,32 @@ def test_ulp_distance_counts_representable_steps():
     b = np.array([np.nextafter(np.float32(1), np.float32(2)), 0.0, np.nan], np.float32)
     assert norse_parity.ulp_distance(a, b) == 1
     assert norse_parity.ulp_distance(a[:1], np.float32([np.inf])) > 10**6
+
+
+def test_floored_ulp_error_counts_ulp_of_one_below_one():
+    small, big = np.float32([1e-3]), np.float32([4.0])
+    shifted = small + np.finfo(np.float32).eps
+    assert norse_parity.floored_ulp_error(small, shifted) == pytest.approx(1, rel=1e-3)
+    assert norse_parity.ulp_distance(small, shifted) > 1000
+    assert norse_parity.floored_ulp_error(big, np.nextafter(big, np.float32(5))) == 1
+    assert norse_parity.floored_ulp_error(np.float32([np.nan]), np.float32([1])) == np.inf
+
+
+def test_compare_demands_the_same_dtypes_shapes_and_leaves():
+    with pytest.raises(TypeError):
+        norse_parity.compare(np.float32([1.0]), np.float64([1.0]))
+    with pytest.raises(TypeError):
+        norse_parity.compare(np.zeros((2, 3)), np.zeros(3))
+    with pytest.raises(TypeError):
+        norse_parity.compare((np.zeros(2),), (np.zeros(2), np.zeros(2)))
+
+
+def test_a_lively_row_fails_when_one_run_is_silent():
+    d = norse_parity.Differences()
+    d.spike_rates += [0.2, 0.3]
+    assert norse_parity.judge("f", "refsnn", np.float32, d, 0, lively=True).ok
+    d.spike_rates.append(0.001)
+    assert not norse_parity.judge("f", "refsnn", np.float32, d, 0, lively=True).ok
 
 
 def test_a_deviation_row_fails_when_nothing_deviates():

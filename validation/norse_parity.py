@@ -18,26 +18,35 @@ Expectations (checked, not just printed):
 * ``deviates``: refsnn implements Norse's documented model where Norse's
   code departs from it (docs/deviations.rst); the row must show a
   difference, and the ``compat`` row (``refsnn.compat.norse``) must be
-  identical to Norse.
+  identical to Norse;
+* ``<= N ulp``: (:class:`Trial` rows) every field's difference is at most N
+  ulp of ``max(|value|, 1)`` (the ``ulp>=1`` column); spikes identical.
+
+:class:`Trial` rows (``validation/parity_group_*.py``) run a function on data
+of their own, chosen so that refsnn can match Norse bit for bit: dyadic
+weights and spike inputs make every matrix product exact, and models that
+call ``exp`` also run with Norse's own exp (:func:`norse_exp`). Where they
+demand it, their spike trains must also be lively (the ``rate`` column, see
+:data:`LIVELY`).
 
 Run ``python validation/norse_parity.py [NAME ...]`` for the table (all rows,
 or those whose function name contains a NAME); the test suite runs the same
-cases (tests/test_norse_parity.py).
+cases (tests/test_norse_parity.py, and the test file named after each row
+module that has one).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable
-
 from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from refsnn.compat.norse.convert import to_norse
-from refsnn._checks import is_namedtuple
 
 STEPS = 300
 BATCH, NEURONS, N_IN = 3, 40, 24
@@ -464,7 +473,7 @@ SPECS: list[Spec] = [
 ]
 
 
-# --------------------------------------------------------------------------- running
+# --------------------------------------------------------------------------- comparing
 def ulp_distance(a: np.ndarray, b: np.ndarray) -> int:
     """Largest distance in units in the last place between two arrays (NaN == NaN)."""
     a, b = np.asarray(a), np.asarray(b)
@@ -483,23 +492,45 @@ def ulp_distance(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.max(np.where(both_nan, 0, d)))
 
 
-def scaled_error(a: np.ndarray, b: np.ndarray) -> float:
+def scaled_error(a: np.ndarray, b: np.ndarray, steps: bool = False) -> float:
     """Largest |a - b| in units of eps times the field's largest magnitude.
 
     Elementwise ulp distances explode where a sum cancels to nearly zero; a
     matrix product or an exp-driven trajectory is judged on this scale instead.
+    With ``steps`` the leading axis counts time steps, and each step is scaled
+    by its own largest magnitude.
     """
-    finite = np.isfinite(a) & np.isfinite(b)
-    if not finite.any():
+    if a.size == 0:
         return 0.0
-    scale = float(np.max(np.abs(b[finite])))
-    err = float(np.max(np.abs(a[finite] - b[finite])))
-    return 0.0 if err == 0.0 else err / (np.finfo(a.dtype).eps * max(scale, np.finfo(a.dtype).tiny))
+    rows = len(a) if steps else 1
+    a, b = a.reshape(rows, -1), b.reshape(rows, -1)
+    finite = np.isfinite(a) & np.isfinite(b)
+    with np.errstate(invalid="ignore"):
+        scale = np.max(np.where(finite, np.abs(b), 0), axis=1)
+        err = np.max(np.where(finite, np.abs(a - b), 0), axis=1)
+    eps, tiny = np.finfo(a.dtype).eps, np.finfo(a.dtype).tiny
+    return float(np.max(np.where(err == 0, 0, err / (eps * np.maximum(scale, tiny)))))
 
 
-def _leaves(tree) -> list:
+def floored_ulp_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest |a - b| in ulp of ``max(|a|, |b|, 1)`` (NaN == NaN; other non-finite: inf).
+
+    Relative above 1, absolute below: a value that passes near zero by
+    cancellation does not turn an ulp-sized difference into a huge relative one.
+    """
+    if a.size == 0:
+        return 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), 1).astype(a.dtype)
+        err = np.abs(a - b) / np.spacing(scale)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    return float(np.max(np.where(same, 0, np.nan_to_num(err, nan=np.inf))))
+
+
+def leaves(tree) -> list:
+    """The arrays of a (nested) tuple or list, depth first."""
     if isinstance(tree, (tuple, list)):
-        return [x for leaf in tree for x in _leaves(leaf)]
+        return [x for leaf in tree for x in leaves(leaf)]
     return [tree]
 
 
@@ -511,22 +542,125 @@ class Differences:
     """Accumulates the worst differences between refsnn's and Norse's arrays."""
 
     def __init__(self):
-        self.max_abs, self.max_ulp, self.max_scaled, self.spikes_equal = 0.0, 0, 0.0, True
+        self.max_abs, self.max_ulp, self.max_scaled, self.max_floored_ulp = 0.0, 0, 0.0, 0.0
+        self.spikes_equal = True
+        self.spike_rates: list[float] = []  # of each run's spike train (compare_steps)
 
-    def add(self, ours, theirs, dtype) -> None:
-        """Compare two arrays (or tensors) value by value."""
-        a, b = np.broadcast_arrays(np.asarray(ours, dtype), np.asarray(_norse_leaf(theirs), dtype))
+    def add(self, ours, theirs, dtype: Any = None, steps: bool = False) -> None:
+        """Compare two arrays (or tensors) value by value.
+
+        With ``dtype`` both are cast to it and broadcast together; without,
+        they must already have the same dtype and shape. ``steps``: the
+        leading axis counts time steps (see :func:`scaled_error`).
+        """
+        a, b = np.asarray(ours), _norse_leaf(theirs)
+        if dtype is not None:
+            a, b = np.broadcast_arrays(a.astype(dtype), b.astype(dtype))
+        elif a.dtype != b.dtype or a.shape != b.shape:
+            raise TypeError(f"refsnn gives {a.dtype} {a.shape}, Norse {b.dtype} {b.shape}")
         finite = np.isfinite(a) & np.isfinite(b)
         if finite.any():
             self.max_abs = max(self.max_abs, float(np.max(np.abs(a[finite] - b[finite]))))
         self.max_ulp = max(self.max_ulp, ulp_distance(a, b))
-        self.max_scaled = max(self.max_scaled, scaled_error(a, b))
+        self.max_scaled = max(self.max_scaled, scaled_error(a, b, steps))
+        self.max_floored_ulp = max(self.max_floored_ulp, floored_ulp_error(a, b))
+
+    def add_tree(self, ours, theirs, steps: bool = False) -> None:
+        """Compare two trees of arrays leaf by leaf (same dtype and shape required)."""
+        a, b = leaves(ours), leaves(theirs)
+        if len(a) != len(b):
+            raise TypeError(f"refsnn gives {len(a)} arrays, Norse {len(b)}")
+        for x, y in zip(a, b):
+            self.add(x, y, steps=steps)
 
     def add_spikes(self, ours, theirs) -> None:
         """Compare two spike trains for identity (and their values)."""
         self.spikes_equal &= bool(np.array_equal(np.asarray(ours), _norse_leaf(theirs)))
 
 
+def compare(ours, theirs) -> Differences:
+    """The differences between refsnn's and Norse's trees of arrays (:meth:`Differences.add_tree`)."""
+    d = Differences()
+    d.add_tree(ours, theirs)
+    return d
+
+
+def compare_steps(d: Differences, ours: Callable, theirs: Callable, inputs, state, p, args,
+                  dt: float, unpack_state: bool = False, spikes: bool = True) -> None:
+    """Step refsnn's and Norse's function side by side through ``inputs``; add every step to ``d``.
+
+    Parameters
+    ----------
+    d : Differences
+        Where the differences go.
+    ours, theirs : callable
+        refsnn's function and Norse's, called as ``f(x, state, *args, p, dt)``
+        (``f(x, *state, *args, p, dt)`` with ``unpack_state``), returning the
+        output and the new state. Norse's receives tensors (:func:`to_norse`).
+    inputs : np.ndarray
+        One input ``x`` per step along the first axis.
+    state, p, args
+        refsnn's initial state, parameters and extra arrays (weights).
+    dt : float
+        The time step.
+    unpack_state : bool
+        The state is a tuple of positional arrays (the encoders).
+    spikes : bool
+        The output is a spike train: it must be identical, and its rate is
+        recorded in ``d.spike_rates``.
+
+    Notes
+    -----
+    Every step's output and state are recorded, then compared leaf by leaf
+    (same dtype and shape), each step's scaled error on its own scale.
+    """
+    import torch
+
+    torch.set_num_threads(1)  # small tensors: threads only add contention
+    state_n, p_n, args_n = to_norse(state), to_norse(p), [torch.as_tensor(a) for a in args]
+    steps_r, steps_n = [], []
+    with torch.no_grad():
+        for x in inputs:
+            if unpack_state:
+                out_r, *state = ours(x, *state, *args, p, dt)
+                out_n, *state_n = theirs(torch.as_tensor(x), *state_n, *args_n, p_n, dt)
+            else:
+                out_r, state = ours(x, state, *args, p, dt)
+                out_n, state_n = theirs(torch.as_tensor(x), state_n, *args_n, p_n, dt)
+            steps_r.append(leaves((out_r, state)))
+            steps_n.append(leaves((out_n, state_n)))
+        run_r = [np.stack(leaf) for leaf in zip(*steps_r)]
+        run_n = [torch.stack(leaf).numpy() for leaf in zip(*steps_n)]
+    if spikes:
+        d.add_spikes(run_r[0], run_n[0])
+        d.spike_rates.append(float(np.mean(run_r[0])))
+    d.add_tree(run_r, run_n, steps=True)
+
+
+@contextmanager
+def norse_exp() -> Iterator[None]:
+    """Within the block refsnn's exponential models evaluate ``exp`` as Norse does (torch).
+
+    Then every other operation must be Norse's, in Norse's order: the models
+    agree bit for bit.
+    """
+    import torch
+
+    def exp(x):
+        return torch.exp(torch.from_numpy(np.array(x))).numpy()
+
+    modules = [importlib.import_module(f"refsnn.functional.{m}") for m in ("lif_ex", "lif_adex")]
+    saved = [m.exp for m in modules]
+    for m in modules:
+        m.exp = exp
+    try:
+        yield
+    finally:
+        for m, own in zip(modules, saved):
+            m.exp = own
+
+
+# --------------------------------------------------------------------------- judging
 @dataclass
 class Result:
     label: str
@@ -538,16 +672,35 @@ class Result:
     spikes_equal: bool | None
     expected: str
     ok: bool
+    max_floored_ulp: float = 0.0
+    spike_rates: tuple[float, float] | None = None  # lowest, highest; where liveliness is judged
+
+    def summary(self) -> str:
+        """The row's expectation and what was measured, in one line."""
+        rate = "" if self.spike_rates is None else ", spike rates {:.3g} to {:.3g}".format(
+            *self.spike_rates)
+        return (f"{self.label} [{self.variant}, {self.dtype}]: expected {self.expected}, got "
+                f"max ulp {self.max_ulp}, ulp>=1 {self.max_floored_ulp:.3g}, scaled "
+                f"{self.max_scaled:.3g}, max |diff| {self.max_abs:.3g}, spikes equal "
+                f"{self.spikes_equal}{rate}")
+
+
+#: Spike rates (spikes per neuron and step) of a lively run: it exercises both
+#: the spiking and the silent branch of the model.
+LIVELY = (0.01, 0.8)
 
 
 def judge(label: str, variant: str, dtype: Any, d: Differences, tolerance: float,
-          spikes: bool = True, compat: Result | None = None) -> Result:
+          spikes: bool = True, compat: Result | None = None, *, in_ulp: bool = False,
+          lively: bool = False) -> Result:
     """Turn accumulated differences into a table row with its verdict.
 
-    ``tolerance`` 0 demands bit identity; otherwise the scaled error must stay
-    within it. With ``compat`` (the Norse-exact variant's row on the same
-    inputs) the row is a documented deviation: it must differ from Norse by
-    more than the compat variant does.
+    ``tolerance`` 0 demands bit identity; otherwise the scaled error (with
+    ``in_ulp``: the error in ulp of ``max(|value|, 1)``) must stay within it.
+    With ``compat`` (the Norse-exact variant's row on the same inputs) the row
+    is a documented deviation: it must differ from Norse by more than the
+    compat variant does. ``lively``: the spike rate of every run must also
+    lie within :data:`LIVELY`.
     """
     spikes_equal = d.spikes_equal if spikes else None
     if compat is not None:
@@ -556,10 +709,15 @@ def judge(label: str, variant: str, dtype: Any, d: Differences, tolerance: float
             compat.max_ulp, compat.max_scaled, compat.spikes_equal is False)
     elif tolerance == 0:
         expected, ok = "identical", d.max_ulp == 0 and d.spikes_equal
+    elif in_ulp:
+        expected, ok = f"<= {tolerance:g} ulp", d.max_floored_ulp <= tolerance and d.spikes_equal
     else:
         expected, ok = f"<= {tolerance:g} eps", d.max_scaled <= tolerance and d.spikes_equal
+    rates = (min(d.spike_rates), max(d.spike_rates)) if lively else None
+    if lively:
+        ok = ok and LIVELY[0] < rates[0] and rates[1] < LIVELY[1]
     return Result(label, variant, np.dtype(dtype).name, d.max_abs, d.max_ulp, d.max_scaled,
-                  spikes_equal, expected, ok)
+                  spikes_equal, expected, ok, d.max_floored_ulp, rates)
 
 
 @dataclass
@@ -572,54 +730,89 @@ class Case:
     run: Callable[[], Result]
 
 
-def _function(spec: Spec, variant: str):
-    name = spec.function.split("[")[0]
-    module = ("refsnn.compat.norse." if variant == "compat" else "refsnn.functional.") + spec.family
-    return getattr(importlib.import_module(module), name)
+# --------------------------------------------------------------------------- running
+def _function(family: str, name: str, variant: str):
+    package = "refsnn.compat.norse." if variant == "compat" else "refsnn.functional."
+    return getattr(importlib.import_module(package + family), name.split("[")[0])
+
+
+def _norse_function(module: str, name: str):
+    return getattr(importlib.import_module(f"norse.torch.functional.{module}"), name.split("[")[0])
 
 
 def run_case(spec: Spec, variant: str, dtype: Any, seed: int = 0) -> Result:
     """Run one function against Norse for every ``dt``; return the worst differences."""
-    import torch
-
-    torch.set_num_threads(1)  # small products: threads only add contention
     dtype = np.dtype(dtype)
-    ours = _function(spec, variant)
-    theirs = getattr(importlib.import_module(f"norse.torch.functional.{spec.norse_module}"),
-                     spec.function.split("[")[0])
+    ours = _function(spec.family, spec.function, variant)
+    theirs = _norse_function(spec.norse_module, spec.function)
     d = Differences()
     for k, dt in enumerate(DTS):
-        rng = np.random.default_rng([seed, k])
-        inputs, state, p, args = spec.make(rng, dtype)
-        p_n, args_n = to_norse(p), [torch.as_tensor(a) for a in args]
-        s_r, s_n = state, to_norse(state)
+        inputs, state, p, args = spec.make(np.random.default_rng([seed, k]), dtype)
         # Norse's lif_adex_current_encoder diverges by design of its bug
         # (docs/deviations.rst); overflow to inf/NaN is part of what is compared.
-        with torch.no_grad(), np.errstate(over="ignore", invalid="ignore"):
-            for x in inputs:
-                if spec.unpack_state:
-                    out_r, *s_r = ours(x, *s_r, *args, p, dt)
-                    out_n, *s_n = theirs(torch.as_tensor(x), *s_n, *args_n, p_n, dt)
-                else:
-                    out_r, s_r = ours(x, s_r, *args, p, dt)
-                    out_n, s_n = theirs(torch.as_tensor(x), s_n, *args_n, p_n, dt)
-                if spec.spikes:
-                    d.add_spikes(out_r, out_n)
-                for a, b in zip([out_r] + _leaves(s_r), [out_n] + _leaves(s_n)):
-                    d.add(a, b, dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            compare_steps(d, ours, theirs, inputs, state, p, args, dt, spec.unpack_state,
+                          spec.spikes)
     tolerance = spec.tol32 if dtype == np.float32 else spec.tol64
     compat = run_case(spec, "compat", dtype, seed) if spec.deviates and variant == "refsnn" else None
     return judge(spec.label, variant, dtype, d, tolerance, spec.spikes, compat)
 
 
+@dataclass
+class Trial:
+    """One function against Norse on data of its own (rows of ``validation/parity_group_*``).
+
+    Unlike a :class:`Spec`'s, the data come from the trial's own fixed seed
+    and may depend on ``dt``; a trial runs one variant, its tolerances count
+    ulp of ``max(|value|, 1)`` and it may demand a lively spike train.
+    """
+
+    function: str  # the function's name, then "[...]" qualifiers: the row's label
+    family: str  # refsnn.functional module (refsnn.compat.norse module for compat)
+    make: Callable  # (dtype, dt) -> (inputs[T,...], state, p, extra_args)
+    norse: str | Callable  # Norse's module with the same function, or a function of Norse's parts
+    dts: tuple[float, ...]
+    variant: str = "refsnn"
+    dtypes: tuple[str, ...] = ("float32", "float64")
+    tol32: float = 0  # largest error in ulp of max(|value|, 1) accepted (0 = bit-identical)
+    tol64: float = 0
+    norse_exp: bool = False  # run with Norse's exp (see norse_exp)
+    lively: bool = True  # every run's spike rate must lie within LIVELY
+    unpack_state: bool = False
+    spikes: bool = True
+
+
+def run_trial(trial: Trial, dtype: Any) -> Result:
+    """Run one trial for every one of its ``dt`` and judge it."""
+    dtype = np.dtype(dtype)
+    ours = _function(trial.family, trial.function, trial.variant)
+    theirs = (trial.norse if callable(trial.norse)
+              else _norse_function(trial.norse, trial.function))
+    d = Differences()
+    with norse_exp() if trial.norse_exp else nullcontext():
+        for dt in trial.dts:
+            compare_steps(d, ours, theirs, *trial.make(dtype, dt), dt, trial.unpack_state,
+                          trial.spikes)
+    tolerance = trial.tol32 if dtype == np.float32 else trial.tol64
+    return judge(trial.function, trial.variant, dtype, d, tolerance, trial.spikes,
+                 in_ulp=True, lively=trial.lively)
+
+
+def trial_cases(trials: Sequence[Trial]) -> list[Case]:
+    """The rows of ``trials``, one per trial and dtype."""
+    return [Case(t.function, t.variant, dtype, lambda t=t, dtype=dtype: run_trial(t, dtype))
+            for t in trials for dtype in t.dtypes]
+
+
 #: Modules that add rows (encoders, plasticity, ...): each defines ``cases() -> list[Case]``.
 EXTRA_MODULES: list[str] = [
     "validation.parity_misc", "validation.parity_encoding", "validation.parity_plasticity",
+    "validation.parity_group_a", "validation.parity_group_b",
 ]
 
 
-def cases() -> list[Case]:
-    """Every row of the table."""
+def cases(modules: Sequence[str] | None = None) -> list[Case]:
+    """The rows of :data:`SPECS` and of the row ``modules`` (by default :data:`EXTRA_MODULES`)."""
     rows = []
     for spec in SPECS:
         for variant in (("refsnn", "compat") if spec.deviates else ("refsnn",)):
@@ -627,7 +820,7 @@ def cases() -> list[Case]:
                 rows.append(Case(spec.label, variant, dtype,
                                  lambda spec=spec, variant=variant, dtype=dtype:
                                  run_case(spec, variant, dtype)))
-    for name in EXTRA_MODULES:
+    for name in EXTRA_MODULES if modules is None else modules:
         rows.extend(importlib.import_module(name).cases())
     return rows
 
@@ -635,18 +828,23 @@ def cases() -> list[Case]:
 def main(argv: list[str] | None = None) -> int:
     """Print the table; optional arguments keep only rows whose label contains one of them."""
     wanted = sys.argv[1:] if argv is None else argv
-    header = f"{'function':40s} {'variant':8s} {'dtype':8s} {'max |diff|':>11s} {'max ulp':>8s} {'scaled':>8s} {'spikes':>7s}  expected     result"
-    print(f"refsnn vs Norse 1.1.0: {STEPS} steps, batch {BATCH} x {NEURONS} neurons, dt in {DTS}")
+    rows = [c for c in cases() if not wanted or any(w in c.label for w in wanted)]
+    width = max([len("function")] + [len(c.label) for c in rows])
+    header = (f"{'function':{width}s} {'variant':8s} {'dtype':8s} {'max |diff|':>11s} "
+              f"{'max ulp':>8s} {'ulp>=1':>8s} {'scaled':>8s} {'spikes':>7s} {'rate':>9s}  "
+              "expected     result")
+    print(f"refsnn vs Norse 1.1.0: {STEPS} steps, batch {BATCH} x {NEURONS} neurons, dt in {DTS}"
+          " (trial rows: data of their own, see validation/parity_group_*.py)")
     print(header)
     print("-" * len(header))
     failures = 0
-    rows = [c for c in cases() if not wanted or any(w in c.label for w in wanted)]
     for case in rows:
         r = case.run()
         spikes = "n/a" if r.spikes_equal is None else ("same" if r.spikes_equal else "DIFFER")
+        rate = "" if r.spike_rates is None else "{:.2f}-{:.2f}".format(*r.spike_rates)
         ulp = "huge" if r.max_ulp > 10**6 else str(r.max_ulp)
-        print(f"{r.label:40s} {r.variant:8s} {r.dtype:8s} {r.max_abs:11.3g} {ulp:>8s} "
-              f"{r.max_scaled:8.3g} {spikes:>7s}  "
+        print(f"{r.label:{width}s} {r.variant:8s} {r.dtype:8s} {r.max_abs:11.3g} {ulp:>8s} "
+              f"{r.max_floored_ulp:8.3g} {r.max_scaled:8.3g} {spikes:>7s} {rate:>9s}  "
               f"{r.expected:12s} {'ok' if r.ok else 'FAIL'}")
         failures += not r.ok
     print(f"\n{len(rows) - failures} rows as expected, {failures} not.")
