@@ -162,10 +162,12 @@ def _log64(x):
     big = m > _SQRT2
     m = select(big, m * 0.5, m)                           # m in [1/sqrt 2, sqrt 2]
     e = select(big, e + 1.0, e)
-    s = (m - 1.0) / (m + 1.0)
-    s2 = s * s
-    log_m = 2.0 * s + s * (s2 * _horner(s2, _ATANH))
-    y = e * _LN2_HI + (e * _LN2_LO + log_m)
+    f = m - 1.0                                           # exact
+    s = f / (2.0 + f)
+    z = s * s
+    half_f2 = 0.5 * (f * f)
+    # ln m = f - f^2/2 + s (f^2/2 + z P(z)): the exact f leads, not the rounded 2s.
+    y = e * _LN2_HI - ((half_f2 - (s * (half_f2 + z * _horner(z, _ATANH)) + e * _LN2_LO)) - f)
     y = select(x == _INF, _INF, y)
     y = select(x == 0.0, -_INF, y)
     return select((x < 0.0) | (x != x), _NAN, y)
@@ -177,17 +179,32 @@ def log(x):
 
 
 def power(base, exponent):
-    r""":math:`b^e = \exp(e \ln b)` for ``base`` :math:`b \ge 0`, the same bits on every backend.
+    r""":math:`b^e = \exp(e \ln |b|)`, signed for a negative base, the same bits on every backend.
 
-    Evaluated in float64 (float32 operands rounded once at the end); the
-    relative error grows with :math:`|e \ln b|` (a few ulp of float64 for the
-    plasticity rule's weights and exponents, far below float32 resolution).
-    ``0 ** e`` is 0 for ``e > 0`` and 1 for ``e == 0``.
+    Evaluated in float64 (float32 operands rounded once at the end). The
+    relative error grows with :math:`|e \ln b|`: at most
+    :math:`1 + 3\,|e \ln b|` ulp of float64 (:doc:`/numerics`), far below
+    float32 resolution. Special cases as IEEE-754 ``pow`` (and NumPy, torch):
+    :math:`b^0 = 1` and :math:`1^e = 1` for every :math:`b`, :math:`e`
+    (NaN included); a negative base gives :math:`\pm|b|^e` for an integral
+    exponent (the sign of :math:`(-1)^e`) and NaN otherwise; :math:`0^e` is 0
+    for :math:`e > 0` and :math:`\infty` for :math:`e < 0`.
     """
     b, e = _as_float64(base), _as_float64(exponent)
-    y = _exp64(e * _log64(b))
-    y = select(e == 0.0, 1.0, y)
+    negative = b < 0.0
+    y = _exp64(e * _log64(select(negative, -b, b)))
+    odd = ~_is_integral(e * 0.5) & _is_integral(e)
+    y = select(negative & odd, -y, y)
+    y = select(negative & ~_is_integral(e), _NAN, y)
+    y = select((e == 0.0) | (b == 1.0), 1.0, y)
     return _round_to(base, y)
+
+
+def _is_integral(v):
+    """Whether float64 ``v`` is an integer (every float64 of magnitude 2**52 or more is)."""
+    magnitude = select(v < 0.0, -v, v)
+    rounded = (magnitude + _SHIFTER) - _SHIFTER          # rint, exact below 2**51
+    return (magnitude >= 4503599627370496.0) | (rounded == magnitude)
 
 
 def _horner(x, coefficients):
