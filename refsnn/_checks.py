@@ -64,6 +64,25 @@ def state_dtype(state: NamedTuple, name: str = "state") -> np.dtype:
     return dtypes.pop() if dtypes else DEFAULT_DTYPE
 
 
+#: The compact spike dtypes ``spike_dtype=`` accepts.
+SPIKE_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))
+
+
+def spike_dtype(value: Any, default: np.dtype | None = None) -> np.dtype | None:
+    """``spike_dtype=`` checked: ``np.bool_`` or ``np.uint8``, or ``None`` for ``default``."""
+    if value is None:
+        return default
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        raise TypeError(f"spike_dtype must be a dtype (np.bool_ or np.uint8) or None, "
+                        f"got {value!r}") from None
+    if dtype not in SPIKE_DTYPES:
+        raise ValueError(f"spike_dtype must be np.bool_ or np.uint8 (or None for the "
+                         f"float dtype), got {dtype}")
+    return dtype
+
+
 def check_dt(dt: Any) -> float:
     """Validate the integration time step: a finite real number > 0."""
     if isinstance(dt, bool) or not isinstance(dt, (numbers.Real, np.floating)):

@@ -75,23 +75,10 @@ def _check_state(state, model, recurrent, shape, dtype):
     return _expand(state, shape)
 
 
-#: The compact spike dtypes ``spike_dtype=`` accepts.
-SPIKE_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))
-
-
 def _spike_dtype(spike_dtype: Any, model) -> np.dtype | None:
     """``spike_dtype`` checked: ``None``, or bool/uint8 for a spiking family."""
-    if spike_dtype is None:
-        return None
-    try:
-        dtype = np.dtype(spike_dtype)
-    except TypeError:
-        raise TypeError(f"spike_dtype must be a dtype (np.bool_ or np.uint8) or None, "
-                        f"got {spike_dtype!r}") from None
-    if dtype not in SPIKE_DTYPES:
-        raise ValueError(f"spike_dtype must be np.bool_ or np.uint8 (or None for the "
-                         f"state's dtype), got {dtype}")
-    if model.output != "spikes":
+    dtype = _checks.spike_dtype(spike_dtype)
+    if dtype is not None and model.output != "spikes":
         raise ValueError(f"spike_dtype applies to spiking families; {model.name!r} "
                          f"outputs voltages")
     return dtype

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from refsnn import backends
 from refsnn import random as R
 from refsnn.compat.norse import encode as compat
 from refsnn.functional import encode as E
@@ -343,3 +344,28 @@ def test_poisson_sequence_allocates_little_beyond_its_output():
     finally:
         tracemalloc.stop()
     assert peak <= out.nbytes + 2 * 2**20, (peak, out.nbytes)
+
+
+# ----------------------------------------------------------------------------- compact spikes
+@pytest.mark.parametrize("backend", [None] + [b for b in backends.available() if b != "numpy"])
+@pytest.mark.parametrize("spike_dtype", [np.bool_, np.uint8])
+@pytest.mark.parametrize("name, x, kw", [
+    ("poisson_encode", np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4), {"seed": 5}),
+    ("constant_current_lif_encode", np.linspace(0, 40, 12, dtype=np.float64), {}),
+    ("spike_latency_lif_encode", np.linspace(0, 40, 12, dtype=np.float32), {}),
+])
+def test_compact_spikes_equal_the_float_spikes(backend, spike_dtype, name, x, kw):
+    fn = getattr(E, name)
+    ref = fn(x, 80, **kw)
+    out = fn(x, 80, backend=backend, spike_dtype=spike_dtype, **kw)
+    assert out.dtype == np.dtype(spike_dtype) and out.shape == ref.shape and ref.sum() > 0
+    np.testing.assert_array_equal(out.astype(ref.dtype), ref)
+
+
+@pytest.mark.parametrize("bad, error", [(np.float32, ValueError), (np.int8, ValueError),
+                                        ("nonsense", TypeError)])
+def test_spike_dtype_of_the_encoders_is_checked(bad, error):
+    with pytest.raises(error, match="spike_dtype must be"):
+        E.poisson_encode(np.ones(3, np.float32), 4, spike_dtype=bad)
+    with pytest.raises(error, match="spike_dtype must be"):
+        E.constant_current_lif_encode(np.ones(3), 4, spike_dtype=bad)

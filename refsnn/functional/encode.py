@@ -173,7 +173,8 @@ def spike_latency_update(z, fired):
 
 def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
                       p: LIFParameters, dt: float, first_only: bool,
-                      first_p: Callable | None = None) -> np.ndarray:
+                      first_p: Callable | None = None,
+                      spike_dtype: Any = None) -> np.ndarray:
     """Run ``encoder`` (a LIF current encoder) for ``seq_length`` steps from v = 0.
 
     ``first_p(p, dtype)``, if given, supplies the parameters of the first step.
@@ -183,7 +184,7 @@ def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
     _check_lif(p, dt)
     v = np.zeros_like(x)
     fired = np.zeros_like(x)
-    spikes = np.zeros((n,) + x.shape, dtype=x.dtype)
+    spikes = np.zeros((n,) + x.shape, dtype=_checks.spike_dtype(spike_dtype, x.dtype))
     for t in range(n):
         z, v = encoder(x, v, first_p(p, x.dtype) if first_p and t == 0 else p, dt)
         if first_only:
@@ -198,6 +199,7 @@ def constant_current_lif_encode(
     p: LIFParameters = LIFParameters(),
     dt: float = 0.001,
     backend: str | None = None,
+    spike_dtype: Any = None,
 ) -> np.ndarray:
     r"""Spikes of LIF neurons driven by constant currents.
 
@@ -230,6 +232,10 @@ def constant_current_lif_encode(
         for bit (:func:`refsnn.backends.function`; an unknown or unavailable
         backend, or one without this function, is an error).
 
+    spike_dtype : ``np.bool_`` or ``np.uint8``, optional
+        Store the spikes in one byte each (a quarter of float32's memory),
+        the same values. Default ``None``: the input's float dtype.
+
     Returns
     -------
     array of shape ``(seq_length, *input_current.shape)``
@@ -237,8 +243,9 @@ def constant_current_lif_encode(
     """
     if backend is not None:
         return _backend_function(backend, "constant_current_lif_encode")(
-            input_current, seq_length, p, dt)
-    return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, False)
+            input_current, seq_length, p, dt, spike_dtype)
+    return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, False,
+                             spike_dtype=spike_dtype)
 
 
 def spike_latency_lif_encode(
@@ -247,6 +254,7 @@ def spike_latency_lif_encode(
     p: LIFParameters = LIFParameters(),
     dt: float = 0.001,
     backend: str | None = None,
+    spike_dtype: Any = None,
 ) -> np.ndarray:
     r"""First-spike times of LIF neurons driven by constant currents.
 
@@ -270,6 +278,10 @@ def spike_latency_lif_encode(
         for bit (:func:`refsnn.backends.function`; an unknown or unavailable
         backend, or one without this function, is an error).
 
+    spike_dtype : ``np.bool_`` or ``np.uint8``, optional
+        Store the spikes in one byte each (a quarter of float32's memory),
+        the same values. Default ``None``: the input's float dtype.
+
     Returns
     -------
     array of shape ``(seq_length, *input_current.shape)``
@@ -277,8 +289,9 @@ def spike_latency_lif_encode(
     """
     if backend is not None:
         return _backend_function(backend, "spike_latency_lif_encode")(
-            input_current, seq_length, p, dt)
-    return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, True)
+            input_current, seq_length, p, dt, spike_dtype)
+    return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, True,
+                             spike_dtype=spike_dtype)
 
 
 def spike_latency_encode(input_spikes: np.ndarray) -> np.ndarray:
@@ -551,12 +564,13 @@ def _poisson_steps(seq_length, start_step) -> tuple[int, int]:
     return n, t0
 
 
-def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, signed):
+def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, signed,
+                      spike_dtype=None):
     x, k = _poisson_args(input_values, f_max, dt, seed, signed)
     n, t0 = _poisson_steps(seq_length, start_step)
     spike = signed_poisson_spike if signed else poisson_spike
     rate_scale = _rate_scale(x, f_max, dt)
-    out = np.empty((n,) + x.shape, dtype=x.dtype)
+    out = np.empty((n,) + x.shape, dtype=_checks.spike_dtype(spike_dtype, x.dtype))
     rows = max(1, _STEPS_PER_BLOCK_ELEMENTS // max(x.size, 1))  # bounds the temporaries
     for r in range(0, n, rows):
         steps = np.arange(t0 + r, t0 + min(r + rows, n), dtype=np.uint64)
@@ -581,6 +595,7 @@ def poisson_encode(
     seed: int | np.ndarray = 0,
     start_step: int = 0,
     backend: str | None = None,
+    spike_dtype: Any = None,
 ) -> np.ndarray:
     r"""Poisson (Bernoulli-per-step) spike trains with rate :math:`f_{\max} x`.
 
@@ -619,6 +634,10 @@ def poisson_encode(
         for bit (:func:`refsnn.backends.function`; an unknown or unavailable
         backend, or one without this function, is an error).
 
+    spike_dtype : ``np.bool_`` or ``np.uint8``, optional
+        Store the spikes in one byte each (a quarter of float32's memory),
+        the same values. Default ``None``: the input's float dtype.
+
     Returns
     -------
     array of shape ``(seq_length, *input_values.shape)``
@@ -626,8 +645,9 @@ def poisson_encode(
     """
     if backend is not None:
         return _backend_function(backend, "poisson_encode")(
-            input_values, seq_length, f_max, dt, seed, start_step)
-    return _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, False)
+            input_values, seq_length, f_max, dt, seed, start_step, spike_dtype)
+    return _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, False,
+                             spike_dtype)
 
 
 def poisson_encode_step(

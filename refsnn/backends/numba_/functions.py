@@ -74,11 +74,11 @@ def _spikes(z: np.ndarray, dtype, shape: tuple, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- encoders
-def _poisson(input_values, seq_length, f_max, dt, seed, start_step, signed):
+def _poisson(input_values, seq_length, f_max, dt, seed, start_step, signed, spike_dtype=None):
     x, k = encode._poisson_args(input_values, f_max, dt, seed, signed)
     n, t0 = encode._poisson_steps(seq_length, start_step)
     flat = _readonly(np.ascontiguousarray(x).reshape(-1))
-    out = np.empty((n, flat.size), x.dtype)
+    out = np.empty((n, flat.size), _checks.spike_dtype(spike_dtype, x.dtype))
     if out.size:
         args = (flat, encode._rate_scale(x, f_max, dt), np.uint64(k[0]), np.uint64(k[1]),
                 np.uint64(t0), np.uint64(encode.POISSON_STREAM), signed, out)
@@ -86,9 +86,10 @@ def _poisson(input_values, seq_length, f_max, dt, seed, start_step, signed):
     return out.reshape((n,) + x.shape)
 
 
-def poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0, start_step=0):
+def poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0, start_step=0,
+                   spike_dtype=None):
     """:func:`refsnn.functional.encode.poisson_encode` in one compiled loop."""
-    return _poisson(input_values, seq_length, f_max, dt, seed, start_step, False)
+    return _poisson(input_values, seq_length, f_max, dt, seed, start_step, False, spike_dtype)
 
 
 def signed_poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0,
@@ -97,7 +98,7 @@ def signed_poisson_encode(input_values, seq_length, f_max=100, dt=0.001, seed=0,
     return _poisson(input_values, seq_length, f_max, dt, seed, start_step, True)
 
 
-def _lif_encode(input_current, seq_length, p, dt, first_only):
+def _lif_encode(input_current, seq_length, p, dt, first_only, spike_dtype):
     x = encode._as_float(input_current, "input_current")
     n = encode._count(seq_length, "seq_length", 0)
     encode._check_lif(p, dt)
@@ -105,7 +106,7 @@ def _lif_encode(input_current, seq_length, p, dt, first_only):
     pc = _checks.cast_tree(p, dtype, "p")
     check_neuron_shape(pc, x, x)
     flat = _readonly(np.ascontiguousarray(x).reshape(-1))
-    out = np.empty((n, flat.size), dtype)
+    out = np.empty((n, flat.size), _checks.spike_dtype(spike_dtype, dtype))
     if out.size:
         P, p_like = _parameters(pc, x.shape, dtype)
         args = (flat, P, p_like, dtype.type(dt), first_only, out)
@@ -113,14 +114,16 @@ def _lif_encode(input_current, seq_length, p, dt, first_only):
     return out.reshape((n,) + x.shape)
 
 
-def constant_current_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001):
+def constant_current_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001,
+                                spike_dtype=None):
     """:func:`refsnn.functional.encode.constant_current_lif_encode` in one compiled loop."""
-    return _lif_encode(input_current, seq_length, p, dt, False)
+    return _lif_encode(input_current, seq_length, p, dt, False, spike_dtype)
 
 
-def spike_latency_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001):
+def spike_latency_lif_encode(input_current, seq_length, p=LIFParameters(), dt=0.001,
+                             spike_dtype=None):
     """:func:`refsnn.functional.encode.spike_latency_lif_encode` in one compiled loop."""
-    return _lif_encode(input_current, seq_length, p, dt, True)
+    return _lif_encode(input_current, seq_length, p, dt, True, spike_dtype)
 
 
 # --------------------------------------------------------------------------- scans

@@ -177,11 +177,16 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
 
     batch = math.prod(shape[:-1]) if shape else 1
     if recurrent:
-        # x @ W_in.T for every step at once (two halves for sign-split families).
+        # x @ W_in.T for every step at once (two halves for sign-split families),
+        # written into the outputs where they can hold it: step t's drive is
+        # read before step t's output overwrites it.
         x = np.ascontiguousarray(inputs).reshape(steps * batch, inputs.shape[-1])
         w_in = connectivity.input_weights
         halves = [relu(w_in), relu(-w_in)] if model.sign_split else [w_in]
-        drive = np.empty((len(halves), steps, n), dtype)
+        if len(halves) == 1 and outputs.dtype == dtype:
+            drive = outputs.reshape(1, steps, n)
+        else:
+            drive = np.empty((len(halves), steps, n), dtype)
         for row, w in zip(drive, halves):
             np.matmul(x, w.T, out=row.reshape(steps * batch, -1))
     else:
