@@ -56,8 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"where to write the results (default {DEFAULT_JSON})")
     parser.add_argument("--cases", default=None,
                         help="comma-separated case keys to run (default: all); "
-                             "keys: lif_ff_large, lif_ff_small, adex_ff_large, "
-                             "lif_recurrent, poisson")
+                             "keys: lif_ff_large, lif_ff_large_compact, lif_ff_small, "
+                             "adex_ff_large, lif_recurrent, poisson")
     return parser.parse_args(argv)
 
 

@@ -45,6 +45,7 @@ NORSE_INSTALL = "pip install torch==2.13.0 && pip install --no-deps norse==1.1.0
 # Sizes: (full, quick).
 SIZES = {
     "lif_ff_large": ((100_000, 200), (2_000, 20)),
+    "lif_ff_large_compact": ((100_000, 200), (2_000, 20)),
     "lif_ff_small": ((100, 1_000), (20, 50)),
     "adex_ff_large": ((100_000, 200), (2_000, 20)),
     "lif_recurrent": ((1_000, 1_000), (50, 100)),
@@ -220,6 +221,7 @@ class Case:
 
 
 def _simulate_runner(model: str, backend: str, x: np.ndarray, **kwargs) -> Callable[[], Any]:
+    """``refsnn.simulate(model, x, ...)`` on ``backend`` as a zero-argument callable."""
     def run():
         return refsnn.simulate(model, x, dt=DT, backend=backend, **kwargs)
     return run
@@ -270,32 +272,38 @@ def _norse_recurrent_runner(x, w_in, w_rec) -> Callable[[], Any]:
     return run
 
 
-def _ff_case(key, title, model, family, quick, targets, seed) -> Case:
+def _ff_case(key, title, model, family, quick, targets, seed, spike_dtype=None) -> Case:
+    """A feed-forward case; ``spike_dtype`` (refsnn only) stores compact spikes."""
     n, steps = SIZES[key][quick]
     rng = np.random.default_rng(seed)
     # constant-in-distribution drive: neurons with x > 0.2 settle above threshold
     x = rng.uniform(0.0, 0.5, size=(steps, n)).astype(DTYPE)
-    runners: dict[str, Any] = {"numpy": _simulate_runner(model, "numpy", x)}
+    compact = {} if spike_dtype is None else {"spike_dtype": spike_dtype}
+    runners: dict[str, Any] = {"numpy": _simulate_runner(model, "numpy", x, **compact)}
     reason = numba_reason(model)
-    runners["numba"] = reason or _simulate_runner(model, "numba", x)
+    runners["numba"] = reason or _simulate_runner(model, "numba", x, **compact)
     reason = norse_reason()
     runners["norse"] = reason or _norse_ff_runner(family, x)
     itemsize = x.itemsize
+    spike_bytes = np.dtype(spike_dtype or DTYPE).itemsize
     n_state = 2 if family == "lif" else 3
     bw = None
     if family == "lif":
         bw = {
-            "bytes": steps * n * (itemsize + itemsize) + 2 * n_state * n * itemsize,
-            "formula": "T*N*(4 B input read + 4 B spike write) + N*2 fields*(4 B read + 4 B write) "
-                       "of state once (a fused kernel keeps v, i in registers across steps)",
-            "per_neuron_step_bytes": 2 * itemsize,
+            "bytes": steps * n * (itemsize + spike_bytes) + 2 * n_state * n * itemsize,
+            "formula": f"T*N*(4 B input read + {spike_bytes} B spike write) + N*2 fields*(4 B "
+                       "read + 4 B write) of state once (a fused kernel keeps v, i in registers "
+                       "across steps)",
+            "per_neuron_step_bytes": itemsize + spike_bytes,
         }
     return Case(key=key, title=title, model=model, neurons=n, steps=steps, unit="neuron-steps",
                 targets=targets, data={"x": x}, runners=runners,
                 expect_identical=("numba", "norse") if family == "lif" else ("numba",),
                 bandwidth_model=bw,
                 notes=[f"input current x ~ U(0, 0.5) float32, default {model} parameters, "
-                       f"dt = {DT}, v starts at v_leak"])
+                       f"dt = {DT}, v starts at v_leak"]
+                + ([f"refsnn stores spikes as {np.dtype(spike_dtype).name} "
+                    "(spike_dtype=), Norse as float32"] if spike_dtype else []))
 
 
 def _recurrent_rate(x, w_in, w_rec) -> float:
@@ -415,14 +423,18 @@ def build_cases(quick: bool, selected: list[str] | None, log) -> list[Case]:
     makers = {
         "lif_ff_large": lambda: _ff_case(
             "lif_ff_large", f"LIF feed-forward {size('lif_ff_large')}", "lif", "lif", quick,
-            [Target("numba", "norse", 5.0), Target("numba", "numpy", 2.0)], seed=1),
+            [Target("numba", "norse", 8.0), Target("numba", "numpy", 2.0)], seed=1),
+        "lif_ff_large_compact": lambda: _ff_case(
+            "lif_ff_large_compact",
+            f"LIF feed-forward {size('lif_ff_large_compact')}, bool spikes", "lif", "lif",
+            quick, [Target("numba", "norse", 8.0)], seed=1, spike_dtype=np.bool_),
         "lif_ff_small": lambda: _ff_case(
             "lif_ff_small", f"LIF feed-forward {size('lif_ff_small')}", "lif", "lif", quick,
-            [Target("numba", "norse", 100.0)], seed=2),
+            [Target("numba", "norse", 150.0)], seed=2),
         "adex_ff_large": lambda: _ff_case(
             "adex_ff_large", f"AdEx feed-forward {size('adex_ff_large')}", "lif_adex", "adex",
             quick, [Target("numba", "norse", 3.0)], seed=5),
-        "lif_recurrent": lambda: _recurrent_case(quick, [Target("numba", "norse", 3.0)], log),
+        "lif_recurrent": lambda: _recurrent_case(quick, [Target("numba", "norse", 6.0)], log),
         "poisson": lambda: _poisson_case(quick, [Target("numba", "numpy", 5.0)]),
     }
     keys = list(makers) if selected is None else selected

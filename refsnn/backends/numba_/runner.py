@@ -92,20 +92,39 @@ def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple:
     return _readonly(_rows(leaves, shape, n, dtype)), _scalars(p, dtype)
 
 
+def _type_key(value: Any):
+    """A cheap key that determines Numba's type of ``value`` (equal keys, equal types)."""
+    if isinstance(value, np.ndarray):
+        flags = value.flags
+        return (value.dtype.str, value.ndim, flags.c_contiguous, flags.f_contiguous,
+                flags.writeable, flags.aligned)
+    if is_namedtuple(value):
+        return (type(value),) + tuple(_type_key(v) for v in value)
+    return type(value) if not isinstance(value, np.generic) else value.dtype.str
+
+
+#: ``(loop, kind, type keys of the other arguments)`` -> compiled entry point.
+_ENTRY_POINTS: dict = {}
+
+
 def compiled(loop, args: tuple):
     """The compiled entry point of ``loop`` for ``args = (kind, ...)``.
 
     ``kind`` is typed as a string literal: compiling (or loading from the
     on-disk cache) with the literal signature directly, then calling the
     entry point, spares every call the dispatcher's detour through the
-    non-literal signature (~10 ms).
+    non-literal signature (~10 ms). Entry points are remembered by a cheap
+    key of the argument types (:func:`_type_key`): Numba's own typing of the
+    arguments costs more than a small simulation.
     """
-    key = (types.literal(args[0]),) + tuple(typeof(a) for a in args[1:])
-    found = loop.overloads.get(key)
+    cache_key = (loop, args[0]) + tuple(_type_key(a) for a in args[1:])
+    found = _ENTRY_POINTS.get(cache_key)
     if found is None:
-        loop.compile(key)
-        found = loop.overloads[key]
-    return found.entry_point
+        signature = (types.literal(args[0]),) + tuple(typeof(a) for a in args[1:])
+        if signature not in loop.overloads:
+            loop.compile(signature)
+        found = _ENTRY_POINTS[cache_key] = loop.overloads[signature].entry_point
+    return found
 
 
 #: Smallest number of neuron-steps worth a second thread.
