@@ -90,7 +90,8 @@ compiles these very functions, :mod:`refsnn.backends.numba_.philox`): every
 32-bit word is held in a ``uint64`` value below :math:`2^{32}`, so that
 products are exact and sums are reduced modulo :math:`2^{32}` by a mask, and
 every constant is a typed NumPy scalar (``np.uint64``; ``np.uint32`` shift
-counts; floats of the target type) so that no operation promotes. :func:`philox_words` (ten rounds on the six words),
+counts; floats of the target type) so that no operation promotes.
+:func:`philox_words` (ten rounds on the six words),
 :func:`counter_words` (the counter layout) and :func:`uniform_float32` /
 :func:`uniform_float64` (the float mappings) are that core;
 :func:`mulhilo32`, :func:`philox_round`, :func:`bump_key`,

@@ -23,11 +23,14 @@ a batch of more than one row differently), the Philox draws
 (:mod:`.philox`) and the layout:
 
 * flat contiguous arrays, element ``j`` in column ``j``;
-* parameters ``P`` of shape ``(leaves, 1)`` when every parameter is a
-  scalar, else ``(leaves, N)`` (one column per element): element ``j``
-  reads column ``j`` or column 0. A loop whose reference update takes a
-  parameter NamedTuple gathers it from ``P`` with ``p_like`` (a NamedTuple of
-  scalars giving the structure; :mod:`.kernels`' helpers);
+* a loop whose reference update takes a parameter NamedTuple gets
+  ``p_like``, the NamedTuple of scalars, and ``P``: shape ``(leaves, 0)``
+  when every parameter is a scalar (``p_like`` is used as it is), else
+  ``(leaves, N)``, one column per element, gathered into a NamedTuple like
+  ``p_like`` (the layout of the neuron loops, :mod:`.kernels`);
+* loops whose update takes plain values get rows ``P`` of shape ``(k, 1)``
+  when every value is a scalar, else ``(k, N)``: element ``j`` reads column
+  ``j`` or column 0 (:func:`_column`);
 * an element range ``lo:hi`` and ``nogil``, so that the Python side
   (:mod:`.functions`) can split large problems over threads.
 
@@ -75,8 +78,10 @@ def _column(P, j):
 
 @njit(inline="always", **JIT_OPTIONS)
 def _parameters(P, p_like, rows, j):
-    """Element ``j``'s parameters: a NamedTuple like ``p_like`` (``rows``: ``P``'s rows)."""
-    return _gather(p_like, rows, _column(P, j))
+    """Element ``j``'s parameters: ``p_like`` itself when ``P`` is empty (every
+    parameter a scalar), else a NamedTuple like it gathered from ``rows``
+    (``P``'s rows; the layout of :func:`.runner._parameters`)."""
+    return _gather(p_like, rows, j) if P.shape[1] > 0 else p_like
 
 
 # --------------------------------------------------------------------------- encoders

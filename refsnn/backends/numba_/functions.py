@@ -19,7 +19,7 @@ import numpy as np
 
 from refsnn import _checks
 from refsnn.backends.numba_ import function_kernels as fk
-from refsnn.backends.numba_.runner import _leaves, _readonly, _run_chunks, _scalars, compiled
+from refsnn.backends.numba_.runner import _parameters, _readonly, _run_chunks, compiled
 from refsnn.functional import _plasticity, encode
 from refsnn.functional import stdp as _stdp
 from refsnn.functional._prepare import check_neuron_shape
@@ -46,12 +46,6 @@ def _rows(values, shape: tuple, dtype) -> np.ndarray:
     for row, a in zip(out, arrays):
         row.reshape(shape)[...] = a
     return _readonly(out)
-
-
-def _parameters(p: NamedTuple, shape: tuple, dtype) -> tuple:
-    """``(P, p_like)``: the leaves of ``p`` as :func:`_rows`, and a NamedTuple of scalars
-    with ``p``'s structure (which the loops gather element parameters into)."""
-    return _rows([leaf for _, leaf in _leaves(p)], shape, dtype), _scalars(p, dtype)
 
 
 def _flat(a, shape: tuple, dtype) -> np.ndarray:
@@ -108,7 +102,7 @@ def _lif_encode(input_current, seq_length, p, dt, first_only, spike_dtype):
     flat = _readonly(np.ascontiguousarray(x).reshape(-1))
     out = np.empty((n, flat.size), _checks.spike_dtype(spike_dtype, dtype))
     if out.size:
-        P, p_like = _parameters(pc, x.shape, dtype)
+        P, p_like = _parameters(pc, x.shape, flat.size, dtype)
         args = (flat, P, p_like, dtype.type(dt), first_only, out)
         _run_chunks(fk.lif_encode_loop, args, flat.size, _UNIT, out.size)
     return out.reshape((n,) + x.shape)
@@ -141,7 +135,7 @@ def _run_scan(name: str, x: np.ndarray, states: tuple, p: NamedTuple, dtype, sha
     S = np.stack([_flat(s, shape, dtype) for s in states])
     out = np.empty((steps, n), dtype)
     if n:
-        P, p_like = _parameters(p, shape, dtype)
+        P, p_like = _parameters(p, shape, n, dtype)
         args = (name, X, S, P, p_like, dtype.type(dt), out)
         _run_chunks(compiled(fk.scan_loop, args + (0, n)), args, n, _UNIT, steps * n)
     return out.reshape((steps,) + shape), tuple(s.reshape(shape) for s in S)
