@@ -111,9 +111,7 @@ class NeuronModel:
         (:math:`W_{\text{rec}} z_{t-1}`), their ``"_exc"``/``"_inh"`` halves
         for sign-split families, and ``"coupling"`` (:math:`G v`).
         """
-        if not recurrent:
-            terms = ("input",)
-        elif not self.takes_recurrent_weights:
+        if not recurrent or not self.takes_recurrent_weights:
             terms = ("input",)
         elif self.sign_split:
             terms = ("input_exc", "input_inh", "recurrent_exc", "recurrent_inh")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import NamedTuple
 
@@ -12,6 +13,7 @@ from refsnn.functional import encode, scan
 from refsnn.models import MODELS, Connectivity, NeuronModel
 
 
+@functools.cache
 def _sequence_functions() -> dict:
     """The reference functions that take ``backend=``: the functions a backend may fuse."""
     return {
