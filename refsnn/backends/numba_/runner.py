@@ -93,14 +93,18 @@ def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple:
 
 
 def _type_key(value: Any):
-    """A cheap key that determines Numba's type of ``value`` (equal keys, equal types)."""
+    """A cheap key that determines Numba's type of ``value`` (equal keys, equal types).
+
+    Arrays: dtype, dimensions and the layout flags; tuples: their type and
+    their items' keys; anything else (NumPy and Python scalars): its type.
+    """
     if isinstance(value, np.ndarray):
         flags = value.flags
-        return (value.dtype.str, value.ndim, flags.c_contiguous, flags.f_contiguous,
+        return (value.dtype, value.ndim, flags.c_contiguous, flags.f_contiguous,
                 flags.writeable, flags.aligned)
-    if is_namedtuple(value):
-        return (type(value),) + tuple(_type_key(v) for v in value)
-    return type(value) if not isinstance(value, np.generic) else value.dtype.str
+    if isinstance(value, tuple):
+        return (type(value),) + tuple(map(_type_key, value))
+    return type(value)
 
 
 #: ``(loop, kind, type keys of the other arguments)`` -> compiled entry point.
