@@ -10,12 +10,13 @@ the operations below do not, so the updates call them by name:
   would promote a float32 scalar to float64 in compiled code);
 * :func:`relu` — :math:`\max(x, 0)`, NaN propagating;
 * :func:`select` — ``np.where`` for arrays, a conditional for scalars;
-* :func:`exp` and :func:`power` — refsnn's own transcendentals (below).
+* :func:`exp`, :func:`log` and :func:`power` — refsnn's own transcendentals (below).
 
-Backends compile these same functions: a backend overloads only the
-primitives marked "primitive" below (:func:`select`, :func:`complement`,
-:func:`_as_float64`, :func:`_round_to`, :func:`_exp2i`) and compiles
-everything else from this source.
+Backends compile these same functions: a backend gives a scalar form only
+to the functions marked "primitive" below (:func:`select`,
+:func:`complement`, :func:`heaviside`, :func:`relu`, and the conversions
+and bit constructions ``_as_float64``, ``_round_to``, ``_exp2i``,
+``_frexp``) and compiles everything else from this source.
 
 The exponential
 ---------------
@@ -34,10 +35,10 @@ so every backend computes the same bits by construction:
    (:math:`2^{\lfloor k/2 \rfloor}` then :math:`2^{k - \lfloor k/2 \rfloor}`),
    so subnormal results are rounded once.
 
-float64 error: at most 1 ulp (tested against mpmath on a large sample).
+float64 error: at most 1 ulp (0.92 ulp the largest seen against mpmath).
 float32 inputs are evaluated in float64 and rounded once to float32; an
 exhaustive check over every float32 input (``validation/exp_exhaustive.py``)
-counts the results that are not the correctly rounded float32 exponential.
+found every result correctly rounded (docs/numerics.rst).
 The operations are straight-line code (selects, no branches), so compiled
 loops that call it vectorise.
 
@@ -89,13 +90,13 @@ def _frexp(x):
 
 # --------------------------------------------------------------------------- spike helpers
 def heaviside(x):
-    """:math:`H(x)`: 1 where ``x > 0``, else 0 (NaN gives 0), in ``x``'s dtype."""
+    """:math:`H(x)`: 1 where ``x > 0``, else 0 (NaN gives 0), in ``x``'s dtype (primitive)."""
     x = np.asarray(x)
     return select(x > 0, x.dtype.type(1), x.dtype.type(0))
 
 
 def relu(x):
-    """:math:`\\max(x, 0)` in ``x``'s dtype; NaN stays NaN."""
+    """:math:`\\max(x, 0)` in ``x``'s dtype; NaN stays NaN (primitive)."""
     x = np.asarray(x)
     zero = x.dtype.type(0)
     return select(x < zero, zero, x)
