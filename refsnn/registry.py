@@ -47,6 +47,8 @@ ENTRY_POINT_GROUP = "refsnn.backends"
 BUILTIN = {
     "numpy": "refsnn.backends.numpy_:NumpyBackend",
     "numba": "refsnn.backends.numba_:NumbaBackend",
+    "cuda": "refsnn.backends.cuda_:CudaBackend",
+    "cuda-host": "refsnn.backends.cuda_:CudaHostBackend",
 }
 
 _LOADED: dict[str, Any] = {}

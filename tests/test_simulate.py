@@ -211,7 +211,8 @@ def test_registry_errors(monkeypatch):
     backends.register(_Fake())
     with pytest.raises(ValueError, match="already registered"):
         backends.register(_Fake())
-    with pytest.raises(ValueError, match="does not implement model 'lsnn'; backends that do: (numba, )?numpy"):
+    with pytest.raises(ValueError, match="does not implement model 'lsnn'; "
+                       "backends that do: cuda, cuda-host, (numba, )?numpy"):
         simulate("lsnn", np.ones((2, 2), np.float32), backend="fake")
     backends.register(_Fake("needs the moon: pip install moon"), replace=True)
     assert "fake" not in backends.available() and "fake" in backends.registered()

@@ -32,64 +32,26 @@ import numba
 import numpy as np
 from numba import typeof, types
 
-from refsnn._checks import is_namedtuple
+from refsnn.backends import layout
 from refsnn.backends.numba_ import kernels
 from refsnn.models import Connectivity, NeuronModel
 from refsnn.numerics import relu
 
 
-def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """``(dotted name, leaf)`` of a nested NamedTuple, depth first; callables skipped."""
-    out = []
-    for field, value in zip(tree._fields, tree):
-        if is_namedtuple(value):
-            out += _leaves(value, f"{prefix}{field}.")
-        elif not callable(value) and value is not None:
-            out.append((prefix + field, value))
-    return out
-
-
-def _rebuild(template: NamedTuple, leaves) -> NamedTuple:
-    """A tuple shaped like ``template`` whose array leaves come from ``leaves`` in order."""
-    values = []
-    for value in template:
-        if is_namedtuple(value):
-            values.append(_rebuild(value, leaves))
-        elif callable(value) or value is None:
-            values.append(None)
-        else:
-            values.append(next(leaves))
-    return type(template)(*values)
-
-
 def _scalars(tree: NamedTuple, dtype, values=None) -> NamedTuple:
     """``tree`` with its leaves as scalars of ``dtype`` (from ``values``, else 0), callables None."""
-    return _rebuild(tree, values if values is not None else itertools.repeat(dtype.type(0)))
+    return layout.rebuild(tree, values if values is not None else itertools.repeat(dtype.type(0)))
 
-
-def _readonly(a: np.ndarray) -> np.ndarray:
-    """A read-only view: kernels are compiled for read-only inputs only."""
-    a = a.view()
-    a.flags.writeable = False
-    return a
-
-
-def _rows(leaves: list, shape: tuple, n: int, dtype) -> np.ndarray:
-    """The leaves broadcast to the neurons, one row each: shape ``(len(leaves), n)``."""
-    rows = np.empty((len(leaves), n), dtype)
-    for row, (_, leaf) in zip(rows, leaves):
-        row.reshape(shape)[...] = leaf
-    return rows
 
 
 def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple:
     """``(P, p_like)``: per-neuron rows and a template, or empty rows and the scalars."""
-    leaves = _leaves(p)
+    leaves = layout.leaves(p)
     arrays = [np.asarray(leaf, dtype) for _, leaf in leaves]
     if all(a.size == 1 for a in arrays):
         scalars = (dtype.type(a.reshape(-1)[0]) for a in arrays)
-        return _readonly(np.empty((len(leaves), 0), dtype)), _scalars(p, dtype, scalars)
-    return _readonly(_rows(leaves, shape, n, dtype)), _scalars(p, dtype)
+        return layout.readonly(np.empty((len(leaves), 0), dtype)), _scalars(p, dtype, scalars)
+    return layout.readonly(layout.rows(leaves, shape, n, dtype)), _scalars(p, dtype)
 
 
 def _type_key(value: Any):
@@ -182,16 +144,16 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
     shape = tuple(neuron_shape)
     steps = inputs.shape[0]
     n = math.prod(shape)
-    state_leaves = _leaves(state)
+    state_leaves = layout.leaves(state)
 
     outputs = np.empty((steps, n), dtype if spike_dtype is None else spike_dtype)
     if steps == 0:
         if record_states:
             empty = (np.empty((0,) + shape, dtype) for _ in state_leaves)
-            return outputs.reshape((0,) + shape), _rebuild(state, empty)
+            return outputs.reshape((0,) + shape), layout.rebuild(state, empty)
         return outputs.reshape((0,) + shape), state
 
-    s = _rows(state_leaves, shape, n, dtype)
+    s = layout.rows(state_leaves, shape, n, dtype)
     s_like = _scalars(state, dtype)
     params, p_like = _parameters(p, shape, n, dtype)
     rec = (np.empty((len(state_leaves), steps, n), dtype) if record_states
@@ -214,7 +176,7 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
             np.matmul(x, w.T, out=row.reshape(steps * batch, -1))
     else:
         drive = np.ascontiguousarray(inputs).reshape(1, steps, n)
-    drive = _readonly(drive)
+    drive = layout.readonly(drive)
     base = (kind, drive)
     tail = (s, s_like, params, p_like, dt, outputs, rec, record_states)
 
@@ -233,8 +195,8 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
         gt = np.ascontiguousarray(g.T) if g is not None else np.empty((0, 0), dtype)
         products = np.empty((len(wt) + (g is not None), n), dtype)
         args = (base + (products,) + tail
-                + (_readonly(wt), names.index("z") if "z" in names else 0,
-                   bool(np.isfinite(wt).all()), _readonly(gt), names.index("v"), shape[-1]))
+                + (layout.readonly(wt), names.index("z") if "z" in names else 0,
+                   bool(np.isfinite(wt).all()), layout.readonly(gt), names.index("v"), shape[-1]))
         loop = compiled(kernels.matrix_loop, args + (0, n))
         _run_chunks(loop, args, n, shape[-1], steps * n)
     else:
@@ -244,5 +206,5 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
 
     out = outputs.reshape((steps,) + shape)
     if record_states:
-        return out, _rebuild(state, (r.reshape((steps,) + shape) for r in rec))
-    return out, _rebuild(state, (row.reshape(shape) for row in s))
+        return out, layout.rebuild(state, (r.reshape((steps,) + shape) for r in rec))
+    return out, layout.rebuild(state, (row.reshape(shape) for row in s))
