@@ -92,9 +92,31 @@ def check_dt(dt: Any) -> float:
     return dt
 
 
+def is_device_array(x: Any) -> bool:
+    """Whether ``x`` lives on a CUDA device (a CuPy array, a torch CUDA tensor, ...).
+
+    Recognised by ``__cuda_array_interface__`` or a DLPack device of type
+    CUDA (2), CUDA host (3) or CUDA managed (13); NumPy arrays never are.
+    """
+    if isinstance(x, np.ndarray):
+        return False
+    if hasattr(x, "__cuda_array_interface__"):
+        return True
+    device = getattr(x, "__dlpack_device__", None)
+    try:
+        return device is not None and int(device()[0]) in (2, 3, 13)
+    except Exception:  # noqa: BLE001 - not a DLPack producer after all
+        return False
+
+
+def _array(x: Any):
+    """``x`` itself if it is a device array (its backend converted it), else ``np.asarray(x)``."""
+    return x if is_device_array(x) else np.asarray(x)
+
+
 def as_input(x: Any, dtype: np.dtype, name: str = "input") -> np.ndarray:
     """Convert an input array to ``dtype``; bool spikes and floats are accepted."""
-    arr = np.asarray(x)
+    arr = _array(x)
     if arr.dtype != np.bool_ and arr.dtype.kind != "f":
         raise TypeError(
             f"{name} must hold floating-point values (or bool spikes), got dtype {arr.dtype}"
@@ -162,7 +184,7 @@ def broadcast_shape(arrays: dict, name: str = "state and input") -> tuple:
 
 def check_matrix(w: Any, rows: int | None, cols: int | None, dtype: np.dtype, name: str):
     """Validate a weight matrix of shape ``(rows, cols)`` (``None`` = any) and cast it."""
-    arr = np.asarray(w)
+    arr = _array(w)
     if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be a float array, got dtype {arr.dtype}")
     if arr.ndim != 2 or (rows is not None and arr.shape[0] != rows) or (

@@ -75,6 +75,24 @@ def _check_state(state, model, recurrent, shape, dtype):
     return _expand(state, shape)
 
 
+def _on_device(runner, *arrays) -> tuple:
+    """The arrays as the device arrays of a backend that runs on a CUDA device.
+
+    Device arrays (CuPy, torch CUDA tensors, anything with
+    ``__cuda_array_interface__`` or a CUDA DLPack device) are taken without a
+    copy; host arrays are copied to the device. A backend that takes host
+    arrays only is a TypeError.
+    """
+    to_device = getattr(runner, "device_array", None)
+    if to_device is None:
+        found = next(type(a).__name__ for a in arrays if _checks.is_device_array(a))
+        raise TypeError(
+            f"a {found} on a CUDA device was passed, but backend {runner.name!r} takes host "
+            "arrays; use backend='cuda', or copy the arrays to the host first"
+        )
+    return tuple(None if a is None else to_device(a) for a in arrays)
+
+
 def _spike_dtype(spike_dtype: Any, model) -> np.dtype | None:
     """``spike_dtype`` checked: ``None``, or bool/uint8 for a spiking family."""
     dtype = _checks.spike_dtype(spike_dtype)
@@ -110,7 +128,11 @@ def simulate(
     inputs : array, shape ``(T, ...)``
         Time on axis 0. Feed-forward: the input current of each neuron,
         shape ``(T, *neurons)``. Recurrent: presynaptic input of shape
-        ``(T, ..., n_in)``. Float or bool; never modified.
+        ``(T, ..., n_in)``. Float or bool; never modified. With
+        ``backend="cuda"`` it (and the weight matrices) may be a CUDA device
+        array — CuPy, a torch CUDA tensor, anything exposing
+        ``__cuda_array_interface__`` or DLPack — taken without a copy; the
+        outputs and states then stay on the device (CuPy arrays).
     p : Parameters, optional
         The family's parameter tuple (fields may be per-neuron arrays).
         Default: the family's defaults (Izhikevich: ``tonic_spiking``, whose
@@ -145,7 +167,12 @@ def simulate(
     descriptor = get_model(model)
     if not isinstance(record_states, bool):
         raise TypeError(f"record_states must be a bool, got {type(record_states).__name__}")
-    inputs = np.asarray(inputs)
+    if any(_checks.is_device_array(a) for a in (inputs, input_weights, recurrent_weights,
+                                                 g_coupling)):
+        inputs, input_weights, recurrent_weights, g_coupling = _on_device(
+            registry.get(backend), inputs, input_weights, recurrent_weights, g_coupling)
+    else:
+        inputs = np.asarray(inputs)
     if inputs.ndim < 1:
         raise ValueError(f"inputs must have a time axis 0, got a scalar of shape {inputs.shape}")
     _checks.check_dt(dt)

@@ -2,7 +2,9 @@
 
 * The repository root goes on ``sys.path`` so tests can import ``validation``.
 * ``REFSNN_REQUIRE_NORSE=1`` (set by CI) turns every test skipped for lack of
-  torch/Norse into a failure, so the parity suite cannot silently vanish.
+  torch/Norse into a failure, so the parity suite cannot silently vanish;
+  likewise ``REFSNN_REQUIRE_NVRTC=1`` (CI) for the tests marked ``nvrtc`` and
+  ``REFSNN_REQUIRE_CUDA=1`` (the GPU check) for those marked ``gpu``.
 * Hypothesis profiles: ``ci`` (default, fast) and ``thorough``
   (``--hypothesis-profile=thorough``).
 * Tests marked ``long`` run only with ``--long`` (CI runs them after the
@@ -26,17 +28,26 @@ settings.register_profile("thorough", max_examples=1000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REQUIRE_NORSE = os.environ.get("REFSNN_REQUIRE_NORSE") == "1"
+#: Marker -> the variable that makes its skips failures.
+REQUIRED_MARKERS = {"nvrtc": "REFSNN_REQUIRE_NVRTC", "gpu": "REFSNN_REQUIRE_CUDA"}
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_NORSE and report.skipped:
-        reason = str(report.longrepr).lower()
-        if "norse" in reason or "torch" in reason:
+    if not report.skipped:
+        return
+    reason = str(report.longrepr).lower()
+    if "long: run with --long" in reason:
+        return
+    if REQUIRE_NORSE and ("norse" in reason or "torch" in reason):
+        report.outcome = "failed"
+        report.longrepr = f"REFSNN_REQUIRE_NORSE=1 but this test was skipped: {reason}"
+    for marker, variable in REQUIRED_MARKERS.items():
+        if os.environ.get(variable) == "1" and marker in item.keywords:
             report.outcome = "failed"
-            report.longrepr = f"REFSNN_REQUIRE_NORSE=1 but this test was skipped: {reason}"
+            report.longrepr = f"{variable}=1 but this test was skipped: {reason}"
 
 
 def pytest_addoption(parser):

@@ -102,6 +102,15 @@ class CudaBackend(_CudaSources):
 
         return DeviceExecutor()
 
+    @staticmethod
+    def device_array(x):
+        """``x`` as a CuPy array: device arrays without a copy, host arrays copied over."""
+        import cupy
+
+        if hasattr(x, "__cuda_array_interface__") or not hasattr(x, "__dlpack__"):
+            return cupy.asarray(x)
+        return cupy.from_dlpack(x)
+
 
 def _probe() -> str | None:
     try:

@@ -18,6 +18,8 @@ step ``sensor_trace``          ``stdp_sensor.sensor_trace_update``
                                (``signed_poisson_spike``)
 ``stdp_trace__<T>``            ``stdp.trace_update``
 ``stdp_weight__r<k>__h<b>``    ``stdp.weight_update`` for rule ``k``, hardbound ``b``
+``numerics_<f>__<T>``          ``numerics.exp``, ``log``, ``power`` (for the tests
+                               and the GPU check: the same bits everywhere)
 =============================  ==================================================
 """
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections import namedtuple
 from functools import cache
 
+from refsnn import numerics
 from refsnn import random as _random
 from refsnn.backends.cuda_.translate import Step, translate_function, translate_step
 from refsnn.functional import encode, stdp
@@ -121,9 +124,19 @@ def _weight(rule: int, hardbound: bool):
     return invoke
 
 
+#: Functions of :mod:`refsnn.numerics` with an elementwise kernel, and their arity.
+NUMERICS = {"exp": 1, "log": 1, "power": 2}
+
+
+def _numerics(name: str):
+    def invoke(translator, **values):
+        return translator.call(getattr(numerics, name), list(values.values()))
+    return invoke
+
+
 def function_name(kind: str, value: str, rule: int = 0, hardbound: bool = False) -> str:
     """C++ name of a translated function: ``kind`` is ``poisson``, ``signed_poisson``,
-    ``stdp_trace`` or ``stdp_weight``; ``value`` the C++ value type."""
+    ``stdp_trace``, ``stdp_weight`` or ``numerics_<f>``; ``value`` the C++ value type."""
     if kind == "stdp_weight":
         return f"stdp_weight__r{rule}__h{int(hardbound)}__{value}"
     return f"{kind}__{value}"
@@ -151,4 +164,8 @@ def functions() -> str:
                     {n: value for n in ("w", "c_plus", "c_minus", "w_min", "w_max", "eta_plus",
                                         "eta_minus", "mu")},
                     f"stdp.weight_update, {stdp.STDP_ALGORITHMS[rule]}, hardbound={hardbound}"))
+        for name, arity in NUMERICS.items():
+            parts.append(translate_function(
+                function_name(f"numerics_{name}", value), _numerics(name),
+                {f"x{k}": value for k in range(arity)}, f"refsnn.numerics.{name}"))
     return "\n".join(parts)

@@ -23,7 +23,24 @@ import numpy as np
 from refsnn.backends import layout
 from refsnn.backends.cuda_ import source
 from refsnn.models import Connectivity, NeuronModel
-from refsnn.numerics import relu
+
+
+def _relu(xp, w):
+    """:func:`refsnn.numerics.relu` of a weight matrix on ``xp``'s arrays (NaN kept)."""
+    return xp.where(w < 0, xp.zeros((), w.dtype), w)
+
+
+class _Resident:
+    """An executor whose results stay where it computes them (device in, device out)."""
+
+    def __init__(self, executor) -> None:
+        self.xp = executor.xp
+        self.to_array = executor.to_array
+        self.launch = executor.launch
+
+    @staticmethod
+    def to_numpy(a):
+        return a
 
 
 def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple[np.ndarray, int]:
@@ -42,12 +59,13 @@ def run(executor, model: NeuronModel, inputs, state: NamedTuple, p: NamedTuple, 
     xp = executor.xp
     recurrent = connectivity.input_weights is not None
     name = model.update_name(p, recurrent)
-    update = source.updates()[name]
     dtype = np.dtype(inputs.dtype)
     shape = tuple(neuron_shape)
     steps, n = inputs.shape[0], math.prod(shape)
     state_leaves = layout.leaves(state)
     compact = spike_dtype is not None
+    if not isinstance(inputs, np.ndarray):      # device inputs: results stay on the device
+        executor = _Resident(executor)
 
     outputs = xp.empty((steps, n), np.uint8 if compact else dtype)
     if steps == 0 or n == 0:
@@ -65,12 +83,11 @@ def run(executor, model: NeuronModel, inputs, state: NamedTuple, p: NamedTuple, 
 
     if recurrent:
         x = executor.to_array(inputs).reshape(steps * batch, inputs.shape[-1])
-        w_in = connectivity.input_weights
-        halves = [relu(w_in), relu(-w_in)] if model.sign_split else [w_in]
+        w_in = executor.to_array(connectivity.input_weights)
+        halves = [_relu(xp, w_in), _relu(xp, -w_in)] if model.sign_split else [w_in]
         I = xp.empty((len(halves), steps, n), dtype)
         for row, w in zip(I, halves):
-            xp.matmul(x, executor.to_array(np.ascontiguousarray(w.T)),
-                      out=row.reshape(steps * batch, -1))
+            xp.matmul(x, xp.ascontiguousarray(w.T), out=row.reshape(steps * batch, -1))
     else:
         I = executor.to_array(inputs).reshape(1, steps, n)
 
@@ -78,12 +95,11 @@ def run(executor, model: NeuronModel, inputs, state: NamedTuple, p: NamedTuple, 
     g = connectivity.g_coupling
     if w_rec is None:
         wt = []
-    elif model.sign_split:
-        wt = [relu(w_rec).T, relu(-w_rec).T]
     else:
-        wt = [w_rec.T]
-    wt = [executor.to_array(np.ascontiguousarray(w)) for w in wt]
-    gt = executor.to_array(np.ascontiguousarray(g.T)) if g is not None else None
+        w_rec = executor.to_array(w_rec)
+        wt = [_relu(xp, w_rec), _relu(xp, -w_rec)] if model.sign_split else [w_rec]
+    wt = [xp.ascontiguousarray(w.T) for w in wt]
+    gt = xp.ascontiguousarray(executor.to_array(g).T) if g is not None else None
     products = len(wt) + (gt is not None)
     D = xp.zeros((max(products, 1), n), dtype)
     kernel = source.kernel_name(name, dtype, compact)

@@ -77,6 +77,11 @@ def stdp_kernel(kind: str, dtype: np.dtype, rule: int = 0, hardbound: bool = Fal
                                                     hardbound)
 
 
+def numerics_kernel(name: str, dtype: np.dtype) -> str:
+    """The ``extern "C"`` elementwise kernel of ``refsnn.numerics.<name>`` for ``dtype``."""
+    return f"refsnn_numerics_{name}__{VALUE_TYPES[np.dtype(dtype)]}"
+
+
 def _inline(text: str, seen: set) -> str:
     def replace(match):
         name = match.group(1)
@@ -136,6 +141,12 @@ def _kernels() -> str:
                     "refsnn::stdp_weight_element(e, "
                     f"{function_steps.function_name('stdp_weight', v, rule, hardbound)}, w, "
                     "z_post, t_pre, t_post, z_pre, batch, n_post, n_pre, Pw, columns)"))
+        for name, arity in function_steps.NUMERICS.items():
+            inputs = ", ".join(f"const {v}* x{k}" for k in range(arity))
+            args = ", ".join(f"x{k}[e]" for k in range(arity))
+            out.append(_kernel(
+                numerics_kernel(name, dtype), f"{inputs}, {v}* out",
+                f"out[e] = {function_steps.function_name(f'numerics_{name}', v)}({args})"))
     return "\n".join(out)
 
 
