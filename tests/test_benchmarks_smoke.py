@@ -101,3 +101,24 @@ def test_validate_reports_missing_fields():
 
     assert report.validate({}) != []
     assert any("schema" in p for p in report.validate({"schema": "other"}))
+
+
+def test_gpu_benchmarks_run_end_to_end_on_the_host_build(tmp_path):
+    """``python -m benchmarks.gpu`` (the GPU check's benchmarks) on ``cuda-host``, tiny sizes."""
+    from benchmarks import gpu
+
+    if "cuda-host" not in __import__("refsnn").backends.available():
+        pytest.skip("no C++ compiler for cuda-host")
+    out = tmp_path / "gpu.json"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.gpu", "--backend", "cuda-host",
+                           "--quick", "--repeat", "1", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    assert set(results["cases"]) == set(gpu.SIZES)
+    assert results["copy_bandwidth_bytes_per_s"] > 0
+    for case in results["cases"].values():
+        row = case["implementations"]["refsnn"]
+        assert row["neuron_steps_per_s"] > 0 and 0 < row["bandwidth_share"]
+    assert [(t["case"], t["measure"]) for t in results["targets"]] == \
+        [(c, m) for c, m, _ in gpu.TARGETS]
