@@ -807,7 +807,7 @@ def trial_cases(trials: Sequence[Trial]) -> list[Case]:
 #: Modules that add rows (encoders, plasticity, ...): each defines ``cases() -> list[Case]``.
 EXTRA_MODULES: list[str] = [
     "validation.parity_misc", "validation.parity_encoding", "validation.parity_plasticity",
-    "validation.parity_group_a", "validation.parity_group_b",
+    "validation.parity_group_a", "validation.parity_group_b", "validation.parity_modules",
 ]
 
 

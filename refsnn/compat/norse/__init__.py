@@ -8,11 +8,13 @@ states the deviation; ``docs/deviations.rst`` lists them all, and
 ``validation/norse_parity.py`` shows each one.
 
 :func:`from_norse` and :func:`to_norse` convert parameter and state tuples
-between Norse (tensors) and refsnn (arrays), nested tuples included.
+between Norse (tensors) and refsnn (arrays), nested tuples included, and
+modules and whole networks between ``norse.torch`` and :mod:`refsnn.module`
+(:mod:`refsnn.compat.norse.modules`).
 """
 
 from refsnn.compat.norse.coba_lif import coba_lif_step
-from refsnn.compat.norse.convert import from_norse, to_norse
+from refsnn.compat.norse.modules import from_norse, to_norse
 from refsnn.compat.norse.correlation_sensor import correlation_sensor_step
 from refsnn.compat.norse.encode import (
     constant_current_lif_encode,
