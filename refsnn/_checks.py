@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from refsnn import config as _options
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 DEFAULT_DTYPE = np.dtype(np.float32)
@@ -114,13 +117,55 @@ def _array(x: Any):
     return x if is_device_array(x) else np.asarray(x)
 
 
-def as_input(x: Any, dtype: np.dtype, name: str = "input") -> np.ndarray:
-    """Convert an input array to ``dtype``; bool spikes and floats are accepted."""
+def nonfinite(message: str, stacklevel: int = 3) -> None:
+    """Apply the ``nonfinite`` policy (:mod:`refsnn.config`) to a finding: raise or warn."""
+    policy = _options.get_option("nonfinite")
+    if policy == "raise":
+        raise ValueError(message)
+    if policy == "warn":
+        warnings.warn(message, _options.NonFiniteWarning, stacklevel=stacklevel + 1)
+
+
+POLICY_HINT = ("refsnn refuses NaN and infinity by default; "
+               "refsnn.options(nonfinite='warn' or 'ignore') lets them through")
+
+
+def first_nonfinite(arr: Any) -> tuple | None:
+    """The index of the first non-finite element of a float array, or ``None``."""
+    finite = np.isfinite(arr)
+    if bool(finite.all()):
+        return None
+    flat = int(finite.reshape(-1).argmin())
+    return tuple(int(k) for k in np.unravel_index(flat, arr.shape))
+
+
+def check_finite(arr: Any, name: str) -> None:
+    """Apply the ``nonfinite`` policy to a float array (no-op for other dtypes or ``"ignore"``)."""
+    if _options.get_option("nonfinite") == "ignore" or arr.dtype.kind != "f":
+        return
+    index = first_nonfinite(arr)
+    if index is None:
+        return
+    where = f"at index {index}" if index else ""
+    value = (arr[index] if index else arr).item()
+    nonfinite(f"{name} has a non-finite value ({value}){' ' + where if where else ''}; "
+              f"{POLICY_HINT}")
+
+
+def as_input(x: Any, dtype: np.dtype, name: str = "input", finite: bool = True) -> np.ndarray:
+    """Convert an input array to ``dtype``; bool spikes and floats are accepted.
+
+    ``finite``: apply the non-finite policy (:func:`check_finite`) now; the
+    driver defers it for the large input of a whole run (see
+    :func:`refsnn.simulate`).
+    """
     arr = _array(x)
     if arr.dtype != np.bool_ and arr.dtype.kind != "f":
         raise TypeError(
             f"{name} must hold floating-point values (or bool spikes), got dtype {arr.dtype}"
         )
+    if finite:
+        check_finite(arr, name)
     return arr.astype(dtype, copy=False)
 
 
@@ -143,6 +188,8 @@ def cast_tree(tree: NamedTuple, dtype: np.dtype, name: str) -> NamedTuple:
                 raise TypeError(
                     f"{label} must be a real number or a float array, got {arr.dtype}"
                 )
+            check_finite(arr, label)
+            check_domain(arr, field, label)
             values.append(arr.astype(dtype, copy=False))
     return type(tree)(*values)
 
@@ -182,6 +229,27 @@ def broadcast_shape(arrays: dict, name: str = "state and input") -> tuple:
         raise ValueError(f"{name} shapes do not broadcast together ({shapes})") from None
 
 
+#: Parameter fields (by name) that must not be negative, or must be positive. Inverse
+#: time constants (every field ending in ``_inv``) must not be negative.
+NONNEGATIVE_FIELDS = frozenset({"g_l", "rho_reset"})
+POSITIVE_FIELDS = frozenset({"delta_T"})
+
+
+def check_domain(arr: np.ndarray, field: str, label: str) -> None:
+    """Parameters outside their domain are a ValueError (a negative inverse time constant, ...)."""
+    if field.endswith("_inv") or field in NONNEGATIVE_FIELDS:
+        bad, want = arr < 0, "finite and >= 0"
+    elif field in POSITIVE_FIELDS:
+        bad, want = ~(arr > 0), "finite and > 0"
+    else:
+        return
+    if bool(np.any(bad)):
+        index = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), arr.shape))
+        value = (arr[index] if index else arr).item()
+        where = f" at index {index}" if index else ""
+        raise ValueError(f"{label} must be {want}, got {value}{where}")
+
+
 def check_matrix(w: Any, rows: int | None, cols: int | None, dtype: np.dtype, name: str):
     """Validate a weight matrix of shape ``(rows, cols)`` (``None`` = any) and cast it."""
     arr = _array(w)
@@ -192,4 +260,5 @@ def check_matrix(w: Any, rows: int | None, cols: int | None, dtype: np.dtype, na
     ):
         want = f"({'n' if rows is None else rows}, {'m' if cols is None else cols})"
         raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    check_finite(arr, name)
     return arr.astype(dtype, copy=False)

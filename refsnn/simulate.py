@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from refsnn import _checks, registry
+from refsnn import _checks, guards, registry
 from refsnn.models import Connectivity, get_model
 
 _NO_RECURRENT = "has no recurrent variant; call it without input_weights/recurrent_weights"
@@ -144,8 +144,11 @@ def simulate(
         Integration time step, finite and > 0.
     backend : str, optional
         Registered backend name; default :func:`refsnn.backends.default`.
-    record_states : bool
-        Return the state at every step (each field stacked over time).
+    record_states : bool or tuple of str
+        ``True``: return the state at every step (each field stacked over
+        time). A tuple of field names (``("v",)``; leaf names, or dotted
+        paths such as ``"lif.v"``) keeps only those fields, the others are
+        ``None``.
     input_weights, recurrent_weights : arrays, optional
         Select the recurrent variant: shapes ``(n, n_in)`` and ``(n, n)``.
         Leaky integrators take ``input_weights`` only.
@@ -156,6 +159,24 @@ def simulate(
         the output memory and bandwidth of float32 spikes. Default ``None``:
         spikes in the state's dtype, Norse's convention. Spiking families only.
 
+    Raises
+    ------
+    ValueError
+        Under the default ``nonfinite="raise"`` policy (:mod:`refsnn.config`):
+        a non-finite input, weight, state or parameter (naming it and the
+        first offending index), or a state that becomes non-finite during
+        the run (naming the step and the neuron). Parameters outside their
+        domain (a negative inverse time constant, ...).
+    refsnn.InsufficientMemoryError
+        The outputs, recorded states and state cannot fit in memory; raised
+        before anything is allocated.
+
+    Warns
+    -----
+    refsnn.config.UnstableStepWarning
+        ``dt`` is too large for the forward-Euler step (names the parameter
+        and the largest stable ``dt``).
+
     Returns
     -------
     outputs : array, shape ``(T, *neurons)``
@@ -165,8 +186,7 @@ def simulate(
         field stacked over time (shape ``(T, *neurons)``).
     """
     descriptor = get_model(model)
-    if not isinstance(record_states, bool):
-        raise TypeError(f"record_states must be a bool, got {type(record_states).__name__}")
+    record_states, record_names = _record(record_states)
     if any(_checks.is_device_array(a) for a in (inputs, input_weights, recurrent_weights,
                                                  g_coupling)):
         inputs, input_weights, recurrent_weights, g_coupling = _on_device(
@@ -179,7 +199,8 @@ def simulate(
     spike_dtype = _spike_dtype(spike_dtype, descriptor)
     runner = registry.for_model(registry.get(backend), descriptor.name)
     dtype = _dtype_of(inputs, state)
-    inputs = _checks.as_input(inputs, dtype, "inputs")
+    # The inputs' finiteness is judged after the run, from the final state (guards).
+    inputs = _checks.as_input(inputs, dtype, "inputs", finite=False)
     recurrent, conn, shape = _connectivity(
         descriptor, inputs, dtype, input_weights, recurrent_weights, g_coupling
     )
@@ -189,9 +210,48 @@ def simulate(
     _checks.check_type(step_p, descriptor.parameters, "p")
     step_p = _checks.cast_tree(step_p, dtype, "p")
     _checks.check_broadcast(step_p, shape, "p")
+    guards.check_memory(descriptor, p, inputs, dtype, shape, recurrent, record_states,
+                        spike_dtype)
+    guards.check_step(descriptor, step_p, float(dt))
     if state is None:
         state = descriptor.initial_state(p, shape, dtype, recurrent)
     else:
         state = _check_state(state, descriptor, recurrent, shape, dtype)
-    return runner.run(descriptor, inputs, state, step_p, dt, conn, record_states, shape,
-                      spike_dtype)
+
+    def run(x, record):
+        return runner.run(descriptor, x, state, step_p, dt, conn, record, shape, spike_dtype)
+
+    outputs, final = run(inputs, record_states)
+    guards.check_run(inputs, final, record_states, lambda steps: run(inputs[:steps], False)[1])
+    if record_names is not None:
+        final = _keep(final, record_names)
+    return outputs, final
+
+
+def _record(record_states: Any) -> tuple[bool, frozenset | None]:
+    """``(record?, field names to keep or None for all)`` from ``record_states``."""
+    if isinstance(record_states, bool):
+        return record_states, None
+    if isinstance(record_states, str) or not isinstance(record_states, (tuple, list)) or not all(
+            isinstance(name, str) for name in record_states):
+        raise TypeError("record_states must be a bool or a tuple of state field names, got "
+                        f"{record_states!r}")
+    return bool(record_states), frozenset(record_states)
+
+
+def _keep(state: NamedTuple, names: frozenset, prefix: str = "") -> NamedTuple:
+    """The recorded ``state`` with only the fields ``names`` (leaf or dotted names); others None."""
+    known = {path for path, _ in guards._leaves(state)}
+    unknown = {n for n in names if n not in known and n not in {k.rsplit(".", 1)[-1]
+                                                                  for k in known}}
+    if unknown and not prefix:
+        raise ValueError(f"record_states names unknown state fields {sorted(unknown)}; "
+                         f"{type(state).__name__} has {sorted(known)}")
+    values = []
+    for field, value in zip(state._fields, state):
+        path = prefix + field
+        if _checks.is_namedtuple(value):
+            values.append(_keep(value, names, path + "."))
+        else:
+            values.append(value if path in names or field in names else None)
+    return type(state)(*values)

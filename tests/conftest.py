@@ -50,6 +50,15 @@ def pytest_runtest_makereport(item, call):
             report.longrepr = f"{variable}=1 but this test was skipped: {reason}"
 
 
+@pytest.fixture
+def allow_nonfinite():
+    """Let NaN and infinity through (``refsnn.options(nonfinite="ignore")``) for one test."""
+    import refsnn
+
+    with refsnn.options(nonfinite="ignore"):
+        yield
+
+
 def pytest_addoption(parser):
     parser.addoption("--long", action="store_true", help="also run the tests marked long")
 

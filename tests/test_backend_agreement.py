@@ -82,7 +82,8 @@ ELEMENTWISE = _pairs(lambda m, rec: not rec and not m.takes_coupling and _exists
 MATRIX = _pairs(lambda m, rec: (rec or m.takes_coupling) and _exists(m, rec))
 
 # NaN and overflow are part of what is compared: the reference may warn about them.
-pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning")]
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("allow_nonfinite")]
 if not OTHERS:  # pragma: no cover - numba is a dependency, but keep the suite honest
     pytestmark.append(pytest.mark.skip(reason="no backend other than numpy is available"))
 

@@ -57,6 +57,7 @@ def _reset_sensitive(dtype):
     return current, p._replace(v_th=after)
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_constant_current_deviation_from_norse_reset(dtype):
     current, p = _reset_sensitive(dtype)

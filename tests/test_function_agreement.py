@@ -35,7 +35,8 @@ from refsnn.functional.stdp_sensor import STDPSensorParameters, STDPSensorState
 from refsnn.functional.tsodyks_makram import TsodyksMakramParameters, TsodyksMakramState
 
 #: The reference multiplies inf rates by dt * f_max = 0 (NaN, no spike) on purpose.
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
+              pytest.mark.usefixtures("allow_nonfinite")]
 
 REFERENCE = "numpy"
 PAIRS = [(b, f) for b in backends.available() if b != REFERENCE

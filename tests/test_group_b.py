@@ -481,6 +481,7 @@ def test_no_mutation_and_fresh_outputs(name):
         assert not any(np.shares_memory(leaf, a) for a in inputs)
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_nan_propagates(name):
     fn, args, p, index = BUILD(F64)[name]
@@ -504,6 +505,7 @@ def test_nan_propagates(name):
     assert not np.isnan(v_new[1]).any() and not np.isnan(v_new[0, [0, 2]]).any()
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("name", [n for n in CASE_NAMES if n != "coba_compat"])
 def test_nan_input_does_not_raise(name):
     """(Norse's recurrent COBA step discards its input, NaN included.)"""

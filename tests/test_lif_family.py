@@ -358,6 +358,7 @@ def _flat(tree):
         yield tree
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("name", STEPS)
 def test_nan_propagates(name):
     state = _state_for(name, F64)._replace(v=f64(np.nan, 0.25, 0.25))
@@ -405,6 +406,7 @@ def test_bad_arguments(name):
             _call(name, f64(1.0, 1.0), state, p)
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("encoder", ["lif_ex", "lif_adex", "compat_lif_ex", "compat_lif_adex"])
 def test_encoders_bad_input_nan_and_no_mutation(encoder):
     fn = {"lif_ex": lif_ex.lif_ex_current_encoder, "lif_adex": lif_adex.lif_adex_current_encoder,

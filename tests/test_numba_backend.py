@@ -134,6 +134,7 @@ def test_inputs_states_parameters_and_weights_are_never_modified(recurrent):
         np.testing.assert_array_equal(a, c)
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_nan_propagates_as_in_the_reference():
     x = RNG.normal(1, 1, (12, 5)).astype(np.float32)
@@ -225,6 +226,7 @@ def test_chunked_recurrent_runs_are_bit_identical(model, rate):
     assert ref[0].sum() > 0
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_non_finite_recurrent_weights_use_blas_like_the_reference():
     """0 * inf is NaN: with a non-finite weight the products must not skip silent neurons."""

@@ -504,7 +504,7 @@ def test_sensors_and_stp_reject_bad_input():
     with pytest.raises(ValueError, match="state.correlation_trace has shape"):
         cs.correlation_sensor_step(np.zeros((2, 3)), np.zeros((2, 4)),
                                    cstate._replace(correlation_trace=np.zeros((3, 4))))
-    with pytest.raises(ValueError, match="p.tau_c_inv must be finite and >= 0"):
+    with pytest.raises(ValueError, match="p.tau_c_inv has a non-finite value"):
         cs.correlation_sensor_step(np.zeros((2, 3)), np.zeros((2, 4)), cstate,
                                    cs.CorrelationSensorParameters(tau_c_inv=np.nan))
 

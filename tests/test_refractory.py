@@ -180,6 +180,7 @@ def test_adex_adaptation_jumps_only_for_emitted_spikes():
         s = s_new
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 @pytest.mark.parametrize("name", MODELS)
 def test_nan_propagates(name):
     step, init, voltage = MODELS[name]

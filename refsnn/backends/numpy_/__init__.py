@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from refsnn import config
 from refsnn._checks import is_namedtuple
 from refsnn.functional import encode, scan
 from refsnn.models import MODELS, Connectivity, NeuronModel
@@ -74,11 +75,12 @@ class NumpyBackend:
         dtype = inputs.dtype if spike_dtype is None else spike_dtype
         outputs = np.empty((inputs.shape[0],) + tuple(neuron_shape), dtype=dtype)
         history = []
-        for t in range(inputs.shape[0]):
-            out, state = step(inputs[t], state, *args, p, dt)
-            outputs[t] = out
-            if record_states:
-                history.append(state)
+        with config.options(nonfinite="ignore"):  # the driver applies the policy (guards)
+            for t in range(inputs.shape[0]):
+                out, state = step(inputs[t], state, *args, p, dt)
+                outputs[t] = out
+                if record_states:
+                    history.append(state)
         if record_states:
             return outputs, _stack(history, state, neuron_shape)
         return outputs, state

@@ -1,0 +1,59 @@
+"""Sizing a request before allocating it.
+
+:func:`check_fits` compares the bytes a run needs with what the machine can
+give and raises :class:`InsufficientMemoryError` (a ``MemoryError``) naming
+both, *before* anything is allocated, so a request that cannot fit fails
+with a readable error instead of a raw allocation failure or the operating
+system's out-of-memory killer.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class InsufficientMemoryError(MemoryError):
+    """A request needs more memory than the machine has available."""
+
+
+def available_bytes() -> int | None:
+    """Memory available to a new allocation: ``MemAvailable`` (Linux), else physical memory."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def describe(n: int) -> str:
+    """``n`` bytes in a readable unit (``"3.55 PiB"``)."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.3g} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_fits(parts: dict[str, int], available: int | None = None, where: str = "memory",
+               what: str = "this request") -> None:
+    """Raise :class:`InsufficientMemoryError` if the ``parts`` (name -> bytes) exceed ``available``.
+
+    ``available=None`` asks :func:`available_bytes`; when that is unknown,
+    nothing is checked.
+    """
+    available = available_bytes() if available is None else available
+    needed = sum(parts.values())
+    if available is None or needed <= available:
+        return
+    detail = ", ".join(f"{name} {describe(size)}" for name, size in parts.items() if size)
+    raise InsufficientMemoryError(
+        f"{what} needs {describe(needed)} ({detail}) but only {describe(available)} of {where} "
+        f"is available; use fewer neurons or steps, compact spikes (spike_dtype=np.bool_), "
+        f"or record fewer states")
