@@ -126,6 +126,13 @@ def format_table(results: dict) -> str:
     for name, impl in results["implementations"].items():
         status = "" if impl["available"] else f"  [unavailable: {impl['reason']}]"
         lines.append(f"  {name}: {impl['how']}{status}")
+    cost = results.get("check_cost")
+    if cost:
+        lines.append(
+            f"driver checks (non-finite policy, sizing, step size) on {cost['case']} "
+            f"({cost['backend']}): {_ms(cost['checked_s'])} vs {_ms(cost['unchecked_s'])} "
+            f"without, cost {cost['cost']:+.1%} (target < {cost['target']:.0%}: "
+            f"{'met' if cost['met'] else 'MISSED'})")
     return "\n".join(lines)
 
 

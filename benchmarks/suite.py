@@ -704,6 +704,39 @@ def run_case(case: Case, repeat: int, log) -> dict:
 # --------------------------------------------------------------------------- suite
 
 
+#: Largest share of the fused LIF kernel's time the driver's checks may take.
+CHECK_COST_TARGET = 0.03
+
+
+def measure_check_cost(quick: bool, repeat: int) -> dict | None:
+    """Time of the driver's validation on the large LIF case (numba), side by side.
+
+    The same run with the non-finite policy on (the default: sizing, step
+    size, the final-state check) and off (``refsnn.options(nonfinite="ignore")``),
+    interleaved; the cost is the ratio of the medians minus one.
+    """
+    if numba_reason("lif") is not None:
+        return None
+    neurons, steps = SIZES["lif_ff_large"][1 if quick else 0]
+    x = np.random.default_rng(7).normal(0.4, 0.5, (steps, neurons)).astype(DTYPE)
+
+    def checked():
+        return refsnn.simulate("lif", x, backend="numba", dt=DT)
+
+    def unchecked():
+        with refsnn.options(nonfinite="ignore"):
+            return refsnn.simulate("lif", x, backend="numba", dt=DT)
+
+    checked(), unchecked()
+    times, _ = time_interleaved({"checked": checked, "unchecked": unchecked},
+                                max(repeat, 5) * 2)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    cost = median["checked"] / median["unchecked"] - 1
+    return {"case": "lif_ff_large", "backend": "numba", "checked_s": median["checked"],
+            "unchecked_s": median["unchecked"], "cost": cost, "target": CHECK_COST_TARGET,
+            "met": cost < CHECK_COST_TARGET}
+
+
 def run_suite(*, quick: bool, repeat: int, threads: int, cases: list[str] | None = None,
               argv: list[str] | None = None, log=lambda msg: None) -> dict:
     applied = configure_threads(threads)
@@ -726,6 +759,8 @@ def run_suite(*, quick: bool, repeat: int, threads: int, cases: list[str] | None
         case.runners.clear()
         gc.collect()
     gc.unfreeze()
+    log("measuring the cost of the driver's checks ...")
+    check_cost = measure_check_cost(quick, repeat)
     machine["load_average_end"] = load_average()
     for case in out_cases:
         if case["bandwidth"] is not None:
@@ -743,5 +778,6 @@ def run_suite(*, quick: bool, repeat: int, threads: int, cases: list[str] | None
         "machine": machine,
         "implementations": describe_implementations(),
         "bandwidth": bandwidth,
+        "check_cost": check_cost,
         "cases": out_cases,
     }

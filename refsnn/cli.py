@@ -623,7 +623,7 @@ def run(args: argparse.Namespace) -> int:
                 args.steps)
     memory.check_fits(_memory_parts(model, template, args, chunk, np.dtype(args.dtype).itemsize),
                       what=f"refsnn run {model.name} ({args.steps} steps x {args.neurons} "
-                           f"neurons)")
+                           f"neurons)", hint="use fewer --neurons or --steps")
     current = (DEFAULT_CURRENT.get(model.name, FALLBACK_CURRENT) if args.current is None
                else args.current)
 

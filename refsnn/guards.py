@@ -87,8 +87,10 @@ def _largest(value: Any) -> float:
 
 def check_step(model, p: NamedTuple, dt: float) -> None:
     """Warn when ``dt`` makes the model's forward-Euler step unstable (module docstring)."""
+    # Inverse time constants of decays; Izhikevich's tau_inv scales its whole drive
+    # and c_m_inv is a capacitance (both checked below).
     for name, value in _leaves(p):
-        if name.endswith("_inv") and name.rsplit(".", 1)[-1] != "c_m_inv":
+        if name.endswith("_inv") and name not in ("c_m_inv", "tau_inv"):
             rate = _largest(value)
             if rate * dt >= 1:
                 _warn(f"dt * p.{name} = {rate * dt:.3g} >= 1: the forward-Euler step of this "

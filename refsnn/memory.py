@@ -41,12 +41,17 @@ def describe(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+#: What :func:`check_fits` suggests by default (to a caller of :func:`refsnn.simulate`).
+SIMULATE_HINT = ("use fewer neurons or steps, compact spikes (spike_dtype=np.bool_), "
+                 "or record fewer states")
+
+
 def check_fits(parts: dict[str, int], available: int | None = None, where: str = "memory",
-               what: str = "this request") -> None:
+               what: str = "this request", hint: str = SIMULATE_HINT) -> None:
     """Raise :class:`InsufficientMemoryError` if the ``parts`` (name -> bytes) exceed ``available``.
 
     ``available=None`` asks :func:`available_bytes`; when that is unknown,
-    nothing is checked.
+    nothing is checked. ``hint`` ends the message (what to do instead).
     """
     available = available_bytes() if available is None else available
     needed = sum(parts.values())
@@ -55,5 +60,4 @@ def check_fits(parts: dict[str, int], available: int | None = None, where: str =
     detail = ", ".join(f"{name} {describe(size)}" for name, size in parts.items() if size)
     raise InsufficientMemoryError(
         f"{what} needs {describe(needed)} ({detail}) but only {describe(available)} of {where} "
-        f"is available; use fewer neurons or steps, compact spikes (spike_dtype=np.bool_), "
-        f"or record fewer states")
+        f"is available; {hint}")

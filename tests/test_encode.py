@@ -197,6 +197,7 @@ def test_poisson_is_uniform_below_rate(dtype):
     assert np.array_equal(z, (u < dtype(2e-3 * 300.0) * x).astype(dtype))
 
 
+@pytest.mark.usefixtures("allow_nonfinite")
 def test_poisson_saturation_and_extremes():
     x = np.array([0.0, 1.0, 5.0, np.inf], np.float32)
     z = E.poisson_encode(x, 200, f_max=1000, dt=1e-3)

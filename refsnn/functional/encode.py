@@ -97,13 +97,17 @@ _MAX_STEP = 2**32 - 1
 
 # --------------------------------------------------------------------------- checks
 def _as_float(x: Any, name: str) -> np.ndarray:
-    """float32/float64 arrays as they are; bool, integers and float16 in float32."""
+    """float32/float64 arrays as they are; bool, integers and float16 in float32.
+
+    The non-finite policy applies (:func:`refsnn._checks.check_finite`).
+    """
     arr = np.asarray(x)
-    if arr.dtype in _checks.FLOAT_DTYPES:
-        return arr
     if arr.dtype == np.bool_ or arr.dtype.kind in "iu" or arr.dtype == np.float16:
-        return arr.astype(np.float32)
-    raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+        arr = arr.astype(np.float32)
+    elif arr.dtype not in _checks.FLOAT_DTYPES:
+        raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    _checks.check_finite(arr, name)
+    return arr
 
 
 def _count(value: Any, name: str, low: int, high: int | None = None) -> int:

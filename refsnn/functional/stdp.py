@@ -286,6 +286,7 @@ def _prepare(z_pre, z_post, w, state_stdp, p_stdp, dt):
     w_arr = np.asarray(w)
     if w_arr.dtype == np.bool_ or w_arr.dtype.kind not in "fiu":
         raise TypeError(f"w must be a float array, got dtype {w_arr.dtype}")
+    _checks.check_finite(w_arr, "w")
     w = w_arr.astype(dtype, copy=False)
     z_pre = _checks.as_input(z_pre, dtype, "z_pre")
     z_post = _checks.as_input(z_post, dtype, "z_post")
