@@ -29,6 +29,8 @@ from typing import Any, Iterator, NamedTuple
 import numpy as np
 
 from refsnn import __version__, backends, memory
+from refsnn.compare import (COMPARE_DESCRIPTION, COMPARE_HELP, add_compare_arguments,
+                            run_compare)
 from refsnn.config import UnstableStepWarning
 from refsnn.functional import izhikevich
 from refsnn.models import MODELS, NeuronModel, get_model
@@ -53,6 +55,10 @@ refsnn: a NumPy reference simulator for the spiking neuron models of Norse.
 
   refsnn run MODEL    simulate a population of MODEL neurons driven by a noisy
                       current and print a summary ('refsnn run --help')
+  refsnn compare REF CAND
+                      compare the traces of two .npz files (a reference and a
+                      candidate implementation); exit 0 when they agree
+                      within tolerance, 1 when not ('refsnn compare --help')
 """
 
 
@@ -203,6 +209,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"refsnn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 metavar="COMMAND")
+    compare = sub.add_parser("compare", help=COMPARE_HELP, description=COMPARE_DESCRIPTION,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_compare_arguments(compare)
     run = sub.add_parser("run", help="simulate a population driven by a noisy current",
                          description=RUN_DESCRIPTION, epilog=RUN_EPILOG,
                          formatter_class=_HelpFormatter)
@@ -717,6 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             args = _parser().parse_args(argv)
+            if args.command == "compare":
+                return run_compare(args)
             return run(args)
         except BrokenPipeError:
             raise

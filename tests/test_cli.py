@@ -391,3 +391,18 @@ def test_timing_reports_input_warm_up_and_simulation(fake_backend, capsys):
     assert re.search(r"^speed     \S+ neuron-steps/s", out, re.M)
     status, out, _ = run_cli(["run", "lif", *TINY], capsys)
     assert "warm-up" not in out and re.search(r"input \S+ s, simulation \S+ s", out)
+
+
+def test_compare_is_a_subcommand(tmp_path, capsys):
+    """``refsnn compare REF CAND``: 0 within tolerance, 1 not, 2 on bad input."""
+    from refsnn.cli import main
+
+    ref, cand = tmp_path / "ref.npz", tmp_path / "cand.npz"
+    v = np.linspace(0, 1, 12, dtype=np.float32).reshape(6, 2)
+    np.savez(ref, v=v)
+    np.savez(cand, v=v + np.float32(1e-3))
+    assert main(["compare", str(ref), str(ref)]) == 0
+    assert main(["compare", str(ref), str(cand)]) == 1
+    assert main(["compare", str(ref), str(cand), "--atol", "0.01"]) == 0
+    assert main(["compare", str(ref), str(tmp_path / "missing.npz")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -95,3 +95,20 @@ def test_converted_poisson_encoders_keep_their_settings():
     assert from_norse(nt.SignedPoissonEncoder(10)).signed
     from norse.torch.module.encode import PoissonEncoderStep
     assert from_norse(PoissonEncoderStep(f_max=50)).f_max == 50.0
+
+
+def test_a_converted_regularization_cell_accumulates_like_norses():
+    from norse.torch.functional.regularization import voltage_accumulator
+
+    theirs = nt.RegularizationCell(voltage_accumulator)
+    ours = from_norse(theirs)
+    cell_n, cell_r = nt.LIFCell(), rm.LIFCell()
+    x = np.random.default_rng(3).normal(1.0, 1.0, (20, 2, 5)).astype(np.float32)
+    s_n = s_r = None
+    with torch.no_grad():
+        for t in range(20):
+            z_n, s_n = cell_n(torch.from_numpy(x[t]), s_n)
+            z_r, s_r = cell_r(x[t], s_r)
+            _, term_n = theirs(z_n, s_n)
+            _, term_r = ours(z_r, s_r)
+    np.testing.assert_allclose(term_r, term_n.numpy(), rtol=1e-6)
