@@ -9,11 +9,30 @@ pytest.importorskip("norse", reason="norse is needed for Norse parity")
 from validation import norse_parity  # noqa: E402
 
 pytestmark = pytest.mark.norse
-CASES = norse_parity.cases()
+MODULE_ROWS = "validation.parity_modules"
+CASES = norse_parity.cases([m for m in norse_parity.EXTRA_MODULES if m != MODULE_ROWS])
+#: Module rows run by default; the others (every module of norse.torch) with --long.
+REPRESENTATIVE_MODULES = {"LIFCell", "LIFRecurrent", "CobaLIFCell",
+                          "network[Linear, LIFCell, Linear, LIFRecurrentCell, Linear, LICell]"}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.label}-{c.variant}-{c.dtype}" for c in CASES])
+def _ids(cases):
+    return [f"{c.label}-{c.variant}-{c.dtype}" for c in cases]
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 def test_parity_row(case):
+    r = case.run()
+    assert r.ok, r.summary()
+
+
+MODULE_CASES = norse_parity.cases([MODULE_ROWS])
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=() if c.label in REPRESENTATIVE_MODULES else pytest.mark.long)
+    for c in MODULE_CASES], ids=_ids(MODULE_CASES))
+def test_module_parity_row(case):
     r = case.run()
     assert r.ok, r.summary()
 
