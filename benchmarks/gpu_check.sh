@@ -6,7 +6,7 @@
 #   gpu.json    benchmark results            bench.log   the benchmark table
 # Packages the GPU machine lacks travel as wheels in .whl/ (benchmarks/gpu_wheels.sh
 # downloads them here): Norse 1.1.0 with nir/nirtorch, SpikingJelly 2.0, loguru.
-# Budget: tests <= 240 s, benchmarks <= 240 s, so a rerun fits in the window.
+# Budget: tests <= 180 s, benchmarks <= 210 s, so a rerun fits in the window.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/refsnn-gpu}
@@ -32,8 +32,8 @@ python3 -c "from refsnn.backends.cuda_ import device; device.module(device.archi
 status=0
 # Every test that runs the cuda backend (the shared agreement suites included);
 # the CPU-only ones already ran in CI.
-timeout 240 python3 -m pytest -q -n 8 -p no:cacheprovider -k "gpu or (cuda and not host)" \
+timeout 180 python3 -m pytest -q -n 8 -p no:cacheprovider -k "gpu or (cuda and not host)" \
     tests/test_cuda_backend.py tests/test_backend_agreement.py tests/test_function_agreement.py \
     tests/test_encode.py tests/test_simulate.py 2>&1 | tee "$OUT/tests.log" || status=1
-timeout 240 python3 -m benchmarks.gpu --json "$OUT/gpu.json" 2>&1 | tee "$OUT/bench.log" || status=1
+timeout 210 python3 -m benchmarks.gpu --json "$OUT/gpu.json" 2>&1 | tee "$OUT/bench.log" || status=1
 exit $status

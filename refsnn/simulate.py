@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from refsnn import _checks, guards, registry
+from refsnn.backends import layout
 from refsnn.models import Connectivity, get_model
 
 _NO_RECURRENT = "has no recurrent variant; call it without input_weights/recurrent_weights"
@@ -73,6 +74,19 @@ def _check_state(state, model, recurrent, shape, dtype):
     state = _checks.cast_tree(state, dtype, "state")
     _checks.check_broadcast(state, shape, "state")
     return _expand(state, shape)
+
+
+def _initial_state_views(model, p, shape, dtype, recurrent):
+    """The initial state as read-only views broadcast to ``shape``.
+
+    Built at the parameters' shape (a scalar for shared parameters), so a
+    device backend fills the state on the device instead of copying a
+    host array of every neuron's initial values.
+    """
+    p_shape = np.broadcast_shapes(*(np.shape(leaf) for _, leaf in layout.leaves(p)))
+    small = model.initial_state(p, p_shape, dtype, recurrent)
+    return layout.rebuild(small, (np.broadcast_to(leaf, shape)
+                                  for _, leaf in layout.leaves(small)))
 
 
 def _on_device(runner, *arrays) -> tuple:
@@ -187,8 +201,9 @@ def simulate(
     """
     descriptor = get_model(model)
     record_states, record_names = _record(record_states)
-    if any(_checks.is_device_array(a) for a in (inputs, input_weights, recurrent_weights,
-                                                 g_coupling)):
+    on_device = any(_checks.is_device_array(a) for a in (inputs, input_weights,
+                                                          recurrent_weights, g_coupling))
+    if on_device:
         inputs, input_weights, recurrent_weights, g_coupling = _on_device(
             registry.get(backend), inputs, input_weights, recurrent_weights, g_coupling)
     else:
@@ -213,7 +228,9 @@ def simulate(
     guards.check_memory(descriptor, p, inputs, dtype, shape, recurrent, record_states,
                         spike_dtype)
     guards.check_step(descriptor, step_p, float(dt))
-    if state is None:
+    if state is None and on_device:
+        state = _initial_state_views(descriptor, p, shape, dtype, recurrent)
+    elif state is None:
         state = descriptor.initial_state(p, shape, dtype, recurrent)
     else:
         state = _check_state(state, descriptor, recurrent, shape, dtype)

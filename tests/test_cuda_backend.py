@@ -17,7 +17,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from refsnn import backends, numerics, registry, simulate
+from refsnn import backends, models, numerics, registry, simulate
+from refsnn.backends import layout
 from refsnn.backends.cuda_ import CudaBackend, host, nvrtc, source
 from refsnn.backends.cuda_.translate import TranslationError, Translator, Value, literal
 
@@ -233,6 +234,36 @@ def _cuda_or_skip():
 
 
 @pytest.mark.gpu
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_a_device_run_builds_the_default_initial_state_from_broadcast_views(name):
+    """The views :func:`simulate` hands a device backend hold the model's initial state."""
+    from refsnn.simulate import _initial_state_views
+
+    model = models.get_model(name)
+    p = model.make_parameters()
+    for recurrent, kind in ((False, model.feed_forward_state), (True, model.recurrent_state)):
+        if kind is None:
+            continue
+        expected = model.initial_state(p, (2, 3), np.dtype(np.float32), recurrent)
+        views = _initial_state_views(model, p, (2, 3), np.dtype(np.float32), recurrent)
+        for (_, want), (_, got) in zip(layout.leaves(expected), layout.leaves(views)):
+            assert got.shape == (2, 3) and not any(got.strides) and not got.flags.writeable
+            np.testing.assert_array_equal(got, want)
+
+
+def test_resident_state_rows_fill_shared_leaves_and_copy_per_neuron_ones():
+    from refsnn.backends.cuda_ import runner
+
+    shape, n = (2, 3), 6
+    leaves = [("v", np.broadcast_to(np.float32(-0.5), shape)),
+              ("i", np.arange(n, dtype=np.float32).reshape(shape)),
+              ("a", np.broadcast_to(np.arange(3, dtype=np.float32), shape))]
+    rows = runner._state_rows(runner._Resident(host.HostExecutor()), leaves, shape, n,
+                              np.dtype(np.float32))
+    np.testing.assert_array_equal(rows, layout.rows(leaves, shape, n, np.float32))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gpu_numerics_are_the_reference_bits_subnormals_included(dtype):
     """NVRTC without -ftz: float32 exp keeps its subnormal results ([-103.9, -87.3])."""

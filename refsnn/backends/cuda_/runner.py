@@ -43,6 +43,24 @@ class _Resident:
         return a
 
 
+def _state_rows(executor, state_leaves: list, shape: tuple, n: int, dtype):
+    """The state's ``(leaves, n)`` rows as the executor's array.
+
+    On a device, a host leaf that holds one value for every neuron (a
+    broadcast view, as :func:`refsnn.simulate` builds the initial state) is
+    filled there rather than copied from the host.
+    """
+    if not isinstance(executor, _Resident):
+        return executor.to_array(layout.rows(state_leaves, shape, n, dtype))
+    S = executor.xp.empty((len(state_leaves), n), dtype)
+    for row, (_, leaf) in zip(S, state_leaves):
+        if isinstance(leaf, np.ndarray) and not any(leaf.strides):
+            row.fill(leaf.reshape(-1)[0] if leaf.size else 0)
+        else:
+            row.reshape(shape)[...] = executor.to_array(leaf)
+    return S
+
+
 def _parameters(p: NamedTuple, shape: tuple, n: int, dtype) -> tuple[np.ndarray, int]:
     """``(P, per_neuron)``: ``(leaves, n)`` rows, or ``(leaves, 1)`` when all are shared."""
     leaves = layout.leaves(p)
@@ -68,14 +86,15 @@ def run(executor, model: NeuronModel, inputs, state: NamedTuple, p: NamedTuple, 
         executor = _Resident(executor)
 
     outputs = xp.empty((steps, n), np.uint8 if compact else dtype)
+    S = _state_rows(executor, state_leaves, shape, n, dtype)
     if steps == 0 or n == 0:
         if record_states:
             empty = (xp.empty((steps,) + shape, dtype) for _ in state_leaves)
             return _outputs(executor, outputs, spike_dtype, steps, shape), \
                 layout.rebuild(state, (executor.to_numpy(e) for e in empty))
-        return _outputs(executor, outputs, spike_dtype, steps, shape), state
+        return _outputs(executor, outputs, spike_dtype, steps, shape), \
+            layout.rebuild(state, (executor.to_numpy(row.reshape(shape)) for row in S))
 
-    S = executor.to_array(layout.rows(state_leaves, shape, n, dtype))
     P, per_neuron = _parameters(p, shape, n, dtype)
     P = executor.to_array(P)
     rec = xp.empty((len(state_leaves), steps, n) if record_states else (1,), dtype)
