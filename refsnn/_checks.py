@@ -12,6 +12,7 @@ exactly PyTorch's promotion, which is why float32 runs agree bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import warnings
@@ -30,34 +31,54 @@ def is_namedtuple(x: Any) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def _leaves(tree: Any):
+def _leaves(tree: Any, name: str = ""):
+    """``(dotted name, leaf)`` of a (nested) NamedTuple."""
     if is_namedtuple(tree):
-        for field in tree:
-            yield from _leaves(field)
+        for field, value in zip(tree._fields, tree):
+            yield from _leaves(value, f"{name}.{field}")
     else:
-        yield tree
+        yield name, tree
+
+
+def as_array(x: Any, name: str) -> np.ndarray:
+    """``np.asarray(x)``; a ragged nested sequence is a ValueError naming ``name``."""
+    try:
+        return np.asarray(x)
+    except ValueError as error:
+        raise ValueError(f"{name} must be an array or a (regular) nested sequence of "
+                         f"numbers; np.asarray refused it: {error}") from None
 
 
 def state_dtype(state: NamedTuple, name: str = "state") -> np.dtype:
-    """The floating dtype that governs a step: that of the state's arrays.
+    """The floating dtype that governs a step: that of the state's arrays
+    (:func:`arrays_dtype` of its leaves); a state that is not a NamedTuple is a
+    TypeError."""
+    if not is_namedtuple(state):
+        raise TypeError(f"{name} must be a NamedTuple state, got {type(state).__name__}")
+    return arrays_dtype(dict(_leaves(state, name)), name)
 
-    A state made only of Python numbers (as in Norse's ``default_bio_*``
-    states) runs in float32, Norse's default. Integer or mixed-precision
-    state arrays are rejected rather than silently promoted.
+
+def arrays_dtype(values: dict[str, Any], name: str) -> np.dtype:
+    """The one floating dtype of the named ``values`` (a state's leaves, an encoder's
+    voltage): that of their arrays.
+
+    Values made only of Python numbers (as in Norse's ``default_bio_*``
+    states) run in float32, Norse's default. Integer or mixed-precision
+    arrays are rejected rather than silently promoted.
     """
     dtypes = set()
-    for leaf in _leaves(state):
+    for label, leaf in values.items():
         if isinstance(leaf, (list, tuple)):
-            leaf = np.asarray(leaf)
+            leaf = as_array(leaf, label)
         if isinstance(leaf, (np.ndarray, np.generic)):
             if leaf.dtype not in FLOAT_DTYPES:
                 raise TypeError(
-                    f"{name}: arrays must be float32 or float64, got dtype {leaf.dtype}"
+                    f"{label}: arrays must be float32 or float64, got dtype {leaf.dtype}"
                 )
             dtypes.add(leaf.dtype)
         elif not isinstance(leaf, numbers.Real) or isinstance(leaf, bool):
             raise TypeError(
-                f"{name}: fields must be NumPy float arrays or real numbers, "
+                f"{label} must be a NumPy float array or a real number, "
                 f"got {type(leaf).__name__}"
             )
     if len(dtypes) > 1:
@@ -112,9 +133,9 @@ def is_device_array(x: Any) -> bool:
         return False
 
 
-def _array(x: Any):
-    """``x`` itself if it is a device array (its backend converted it), else ``np.asarray(x)``."""
-    return x if is_device_array(x) else np.asarray(x)
+def _array(x: Any, name: str):
+    """``x`` itself if it is a device array (its backend converted it), else :func:`as_array`."""
+    return x if is_device_array(x) else as_array(x, name)
 
 
 def nonfinite(message: str, stacklevel: int = 3) -> None:
@@ -126,12 +147,33 @@ def nonfinite(message: str, stacklevel: int = 3) -> None:
         warnings.warn(message, _options.NonFiniteWarning, stacklevel=stacklevel + 1)
 
 
+def trusted_step(t: int):
+    """A context for step ``t`` of a loop over validated arguments: the first step checks
+    (the policy as set), later ones run under ``nonfinite="ignore"``, since their
+    carried values are judged after the loop, or not at all, as on every backend."""
+    return _options.options(nonfinite="ignore") if t else contextlib.nullcontext()
+
+
 POLICY_HINT = ("refsnn refuses NaN and infinity by default; "
                "refsnn.options(nonfinite='warn' or 'ignore') lets them through")
 
 
+def distinct(arr: np.ndarray) -> np.ndarray:
+    """``arr`` without its broadcast axes (stride 0: one element kept of each), a view.
+
+    Its values are ``arr``'s, each once per position along the other axes, so a
+    check of them (finiteness, a domain) costs what the data costs, not what
+    the broadcast shape would (``np.broadcast_to(x, (10**9, 10**6))`` is one
+    element); an index found in it is the first of ``arr`` too.
+    """
+    if 0 not in arr.strides or arr.size == 0:
+        return arr
+    return arr[tuple(slice(0, 1) if stride == 0 else slice(None) for stride in arr.strides)]
+
+
 def first_nonfinite(arr: Any) -> tuple | None:
     """The index of the first non-finite element of a float array, or ``None``."""
+    arr = distinct(np.asarray(arr)) if isinstance(arr, np.ndarray) else arr
     finite = np.isfinite(arr)
     if bool(finite.all()):
         return None
@@ -152,21 +194,29 @@ def check_finite(arr: Any, name: str) -> None:
               f"{POLICY_HINT}")
 
 
-def as_input(x: Any, dtype: np.dtype, name: str = "input", finite: bool = True) -> np.ndarray:
-    """Convert an input array to ``dtype``; bool spikes and floats are accepted.
-
-    ``finite``: apply the non-finite policy (:func:`check_finite`) now; the
-    driver defers it for the large input of a whole run (see
-    :func:`refsnn.simulate`).
-    """
-    arr = _array(x)
+def check_input(x: Any, name: str, finite: bool = True):
+    """``x`` as an array of floats or bool spikes (a device array as it is), else a
+    TypeError naming ``name``; ``finite``: apply the non-finite policy
+    (:func:`check_finite`) now."""
+    arr = _array(x, name)
     if arr.dtype != np.bool_ and arr.dtype.kind != "f":
         raise TypeError(
             f"{name} must hold floating-point values (or bool spikes), got dtype {arr.dtype}"
         )
     if finite:
         check_finite(arr, name)
-    return arr.astype(dtype, copy=False)
+    return arr
+
+
+def as_input(x: Any, dtype: np.dtype, name: str = "input", finite: bool = True) -> np.ndarray:
+    """Convert an input array to ``dtype``; bool spikes and floats are accepted
+    (:func:`check_input`).
+
+    ``finite``: apply the non-finite policy (:func:`check_finite`) now; the
+    driver defers it for the large input of a whole run (see
+    :func:`refsnn.simulate`).
+    """
+    return check_input(x, name, finite).astype(dtype, copy=False)
 
 
 def cast_tree(tree: NamedTuple, dtype: np.dtype, name: str) -> NamedTuple:
@@ -180,14 +230,13 @@ def cast_tree(tree: NamedTuple, dtype: np.dtype, name: str) -> NamedTuple:
         label = f"{name}.{field}"
         if is_namedtuple(value):
             values.append(cast_tree(value, dtype, label))
-        elif callable(value) or value is None:
+        elif callable(value):
             values.append(value)
         else:
-            arr = np.asarray(value)
-            if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
-                raise TypeError(
-                    f"{label} must be a real number or a float array, got {arr.dtype}"
-                )
+            arr = as_array(value, label)
+            if value is None or arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
+                got = "None" if value is None else f"dtype {arr.dtype}"
+                raise TypeError(f"{label} must be a real number or a float array, got {got}")
             check_finite(arr, label)
             check_domain(arr, field, label)
             values.append(arr.astype(dtype, copy=False))
@@ -252,7 +301,7 @@ def check_domain(arr: np.ndarray, field: str, label: str) -> None:
 
 def check_matrix(w: Any, rows: int | None, cols: int | None, dtype: np.dtype, name: str):
     """Validate a weight matrix of shape ``(rows, cols)`` (``None`` = any) and cast it."""
-    arr = _array(w)
+    arr = _array(w, name)
     if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be a float array, got dtype {arr.dtype}")
     if arr.ndim != 2 or (rows is not None and arr.shape[0] != rows) or (

@@ -10,6 +10,11 @@ load) and the simulation itself. ``--save`` writes the outputs, the final
 state, optionally recorded state variables and the run's settings to an
 ``.npz`` file.
 
+``refsnn golden MODEL -o FILE`` writes the same kind of run (or a case of
+the conformance suite, ``--case``) as golden traces for another simulator
+(:mod:`refsnn.conformance.golden`); ``refsnn compare`` judges a candidate
+against them (:mod:`refsnn.compare`).
+
 Every error is one line on stderr, ``refsnn: error: ...``, with exit status
 2; a closed output pipe ends the command quietly (status 141).
 """
@@ -28,10 +33,11 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
-from refsnn import __version__, backends, memory
+from refsnn import __version__, _checks, backends, memory
 from refsnn.compare import (COMPARE_DESCRIPTION, COMPARE_HELP, add_compare_arguments,
                             run_compare)
 from refsnn.config import UnstableStepWarning
+from refsnn.conformance import Case, get_case, write_golden
 from refsnn.functional import izhikevich
 from refsnn.models import MODELS, NeuronModel, get_model
 from refsnn.simulate import simulate
@@ -59,6 +65,11 @@ refsnn: a NumPy reference simulator for the spiking neuron models of Norse.
                       compare the traces of two .npz files (a reference and a
                       candidate implementation); exit 0 when they agree
                       within tolerance, 1 when not ('refsnn compare --help')
+  refsnn golden MODEL -o FILE
+                      write golden traces: the inputs, parameters, initial
+                      state, every state variable and the spikes of a run,
+                      for cross-validating another simulator ('refsnn golden
+                      --help')
 """
 
 
@@ -254,6 +265,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="steps per simulate() call; the results do not depend on it "
                           "(default: all steps in one call, about 1%% of them per call on a "
                           "terminal, where progress is shown)")
+    _add_golden(sub)
     return parser
 
 
@@ -285,7 +297,8 @@ def _replace(tree: NamedTuple, path: list[str], value: Any) -> NamedTuple:
 
 # --------------------------------------------------------------------------- parameters
 def parameters(model: NeuronModel, preset: str | None = None,
-               assignments: list[tuple[str, str]] | None = None) -> Any:
+               assignments: list[tuple[str, str]] | None = None,
+               neurons: int | None = None) -> Any:
     """The parameters of a run: the family's defaults, an Izhikevich preset, overrides.
 
     Parameters
@@ -298,6 +311,9 @@ def parameters(model: NeuronModel, preset: str | None = None,
         ``(field, value)`` pairs; nested fields as ``"lif.v_th"``. A callable
         field (``lif_box``'s ``reset_method``) takes the name of a reset
         function a compiled backend runs (``reset_value``, ``reset_subtract``).
+    neurons : int, optional
+        With it, a value may also be a comma-separated list of ``neurons``
+        numbers, one per neuron (``refsnn golden``).
 
     Returns
     -------
@@ -308,7 +324,8 @@ def parameters(model: NeuronModel, preset: str | None = None,
     ------
     ValueError
         A preset for another family or an unknown one, an unknown field
-        (the message lists the fields) or a value that is not a finite number.
+        (the message lists the fields) or a value that is not a finite number;
+        with ``neurons``, a list of another length.
     """
     if preset is None:
         p = model.make_parameters()
@@ -328,18 +345,25 @@ def parameters(model: NeuronModel, preset: str | None = None,
         if name not in fields:
             raise ValueError(f"--param: {model.name} has no parameter {name!r}; its parameters: "
                              f"{', '.join(fields)}")
-        value = _parameter_value(model, name, fields[name], text)
+        value = _parameter_value(model, name, fields[name], text, neurons)
         step_p = _replace(step_p, name.split("."), value)
     return p._replace(p=step_p) if behaviour else step_p
 
 
-def _parameter_value(model: NeuronModel, name: str, default: Any, text: str) -> Any:
+def _parameter_value(model: NeuronModel, name: str, default: Any, text: str,
+                     neurons: int | None = None) -> Any:
     if callable(default):
         choices = {reset.__name__: reset for reset in model.reset_updates or ()}
         if text not in choices:
             raise ValueError(f"--param {name}={text}: {name} takes one of "
                              f"{', '.join(choices) or 'no value from the command line'}")
         return choices[text]
+    if neurons is not None and "," in text:
+        values = [_parameter_value(model, name, default, part.strip()) for part in text.split(",")]
+        if len(values) != neurons:
+            raise ValueError(f"--param {name}={text}: {len(values)} values for {neurons} "
+                             f"neurons; give one value, or one per neuron")
+        return np.array(values)
     try:
         value = float(text)
     except ValueError:
@@ -705,6 +729,124 @@ def _save(args: argparse.Namespace, model: NeuronModel, backend: str, current: f
         np.savez(f, **arrays)
 
 
+# --------------------------------------------------------------------------- golden
+GOLDEN_DESCRIPTION = """\
+Write golden traces: run MODEL with refsnn's reference (the numpy backend) and
+save, in one .npz file, everything another simulator needs to reproduce the
+run and everything it is judged against: the inputs, the parameters and the
+initial state (the 'setup' entry: np.load(FILE)["setup"]["inputs"], ["p.v_th"],
+["state.v"], ...), every state variable and the spikes at every step (entries
+z, v, i, ...), and metadata (refsnn version, dtype, dt, discretisation).
+
+The population of --neurons neurons starts from Norse's initial state and is
+driven by --current per step plus Gaussian noise (the input of 'refsnn run');
+--param sets a parameter for every neuron (v_th=0.8) or per neuron (one value
+per neuron, comma-separated: v_th=0.8,0.9,1.0 for three neurons). --case
+writes a case of the conformance suite instead (refsnn.conformance.case_ids()).
+
+Compare a candidate's traces, saved as an .npz file under the same names, with
+  refsnn compare FILE CANDIDATE.npz
+"""
+
+GOLDEN_EPILOG = """\
+examples:
+  refsnn golden lif --neurons 3 --steps 200 --param v_th=0.8,0.9,1.0 -o lif.npz
+  refsnn golden izhikevich --preset tonic_bursting --dtype float64 -o izh.npz
+  refsnn golden --case lif_box/threshold/float32 -o threshold.npz
+"""
+
+
+def _add_golden(sub: Any) -> None:
+    golden_ = sub.add_parser("golden", help="write golden traces of a run to an .npz file",
+                             description=GOLDEN_DESCRIPTION, epilog=GOLDEN_EPILOG,
+                             formatter_class=_HelpFormatter)
+    golden_.add_argument("model", type=_model_name, metavar="MODEL", nargs="?", default=None,
+                         help=f"neuron family: {', '.join(sorted(MODELS))}")
+    golden_.add_argument("-o", "--output", type=_output_file, required=True, metavar="FILE",
+                         help="the .npz file to write (replaced if it exists)")
+    golden_.add_argument("--case", default=None, metavar="ID",
+                         help="write this conformance case instead of a run of MODEL "
+                              "(e.g. lif/threshold/float32)")
+    golden_.add_argument("--neurons", type=_positive_integer, default=10, metavar="N",
+                         help="number of neurons")
+    golden_.add_argument("--steps", type=_positive_integer, default=100, metavar="T",
+                         help="number of time steps")
+    golden_.add_argument("--dt", type=_positive_number, default=0.001, help="time step")
+    golden_.add_argument("--current", type=_number, default=None, metavar="I",
+                         help="mean input per step (default: as 'refsnn run')")
+    golden_.add_argument("--noise", type=_nonnegative_number, default=0.5, metavar="SIGMA",
+                         help="standard deviation of the input noise, relative to |--current|")
+    golden_.add_argument("--seed", type=_nonnegative_integer, default=0, metavar="S",
+                         help="seed of the input noise")
+    golden_.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                         help="floating-point type of the run")
+    golden_.add_argument("--preset", default=None, metavar="NAME",
+                         help="izhikevich only: start from this spiking behaviour")
+    golden_.add_argument("--param", "--params", type=_assignment, action="append", default=None,
+                         metavar="NAME=VALUE[,VALUE...]",
+                         help="set a parameter (repeatable): one value for every neuron, or "
+                              "one per neuron, comma-separated")
+
+
+def golden_case(args: argparse.Namespace) -> Case:
+    """The :class:`refsnn.conformance.Case` that ``refsnn golden`` writes for ``args``.
+
+    Raises
+    ------
+    ValueError
+        Neither or both of MODEL and ``--case``, an unknown case, a bad
+        ``--param`` (unknown, not finite, out of its domain, a per-neuron
+        list of the wrong length), ``--preset`` for another family.
+    """
+    if (args.model is None) == (args.case is None):
+        raise ValueError("give a MODEL or --case ID (one of the two)")
+    if args.case is not None:
+        return get_case(args.case)
+    model = get_model(args.model)
+    dtype = np.dtype(args.dtype)
+    p = parameters(model, args.preset, args.param, neurons=args.neurons)
+    recurrent = model.feed_forward_step is None
+    step_p = _checks.cast_tree(model.step_parameters(p), dtype, "p")
+    state = model.initial_state(p, (args.neurons,), dtype, recurrent)
+    current = (DEFAULT_CURRENT.get(model.name, FALLBACK_CURRENT) if args.current is None
+               else args.current)
+    x = drive(current, args.noise, args.seed, args.steps, args.neurons, args.dtype)
+    settings = " ".join([f"--current {current:g} --noise {args.noise:g} --seed {args.seed}"]
+                        + ([f"--preset {args.preset}"] if args.preset else [])
+                        + [f"--param {name}={value}" for name, value in args.param or ()])
+    return Case(id=f"{model.name}/golden/{args.dtype}", family=model.name,
+                description=f"refsnn golden {model.name} {settings}", inputs=x, p=step_p,
+                state=state, dt=args.dt, **connectivity(model, args.neurons, args.dtype))
+
+
+def golden(args: argparse.Namespace) -> int:
+    """Execute ``refsnn golden``: write the case's traces and setup; print what was written.
+
+    Returns
+    -------
+    int
+        The exit status, 0 (errors are raised and reported by :func:`main`).
+    """
+    case = golden_case(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            traces = case.reference()
+        except UnstableStepWarning as err:
+            raise ValueError(f"--dt {case.dt:g} is too large for {case.family}: {err}") from None
+        except RuntimeWarning as err:
+            raise ValueError(f"the simulation of {case.family} failed: {err}") from None
+    write_golden(case, args.output)
+    print(f"case      {case.id}: {case.description}")
+    print(f"run       {case.steps} steps x {case.neurons[0]} neurons, dt = {case.dt:g}, "
+          f"{case.dtype.name}")
+    print(f"traces    {', '.join(traces)}")
+    if "z" in traces:
+        print(f"spikes    {int(np.count_nonzero(traces['z']))}")
+    print(f"saved     {args.output}")
+    return 0
+
+
 def _quiet_stdout() -> None:
     """Point stdout at devnull so that the interpreter's last flush cannot fail again."""
     try:
@@ -728,6 +870,8 @@ def main(argv: list[str] | None = None) -> int:
             args = _parser().parse_args(argv)
             if args.command == "compare":
                 return run_compare(args)
+            if args.command == "golden":
+                return golden(args)
             return run(args)
         except BrokenPipeError:
             raise

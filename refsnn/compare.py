@@ -1193,8 +1193,8 @@ variables also spike counts, spike-time shifts and the van Rossum and
 Victor-Purpura distances. The default tolerance, 0 and 0, asks for bit
 identity.
 
-exit status: 0 within tolerance, 1 not (or variables missing on one side),
-2 bad input (a missing or unreadable file, different shapes).
+exit status: 0 within tolerance, 1 not, 2 bad input (a missing or unreadable
+file, different shapes, a variable in one file only unless --allow-missing).
 """
 
 
@@ -1257,6 +1257,9 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
                              "spikes, s, or all values 0 or 1)")
     parser.add_argument("--json", action="store_true",
                         help="print the report as JSON instead of a table")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="compare the variables both files have (default: a variable in "
+                             "one file only is bad input, exit status 2)")
     return parser
 
 
@@ -1269,9 +1272,10 @@ def run_compare(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        0 within tolerance, 1 not (or variables missing on one side), 2 on
-        bad input: a missing or unreadable file, a shape mismatch, a value
-        that is not an array of numbers.
+        0 within tolerance, 1 not, 2 on bad input: a missing or unreadable
+        file, a shape mismatch, a value that is not an array of numbers, a
+        variable in one file only (unless ``args.allow_missing``: then the
+        shared variables decide; the report lists the others).
     """
     try:
         report = compare(args.reference, args.candidate, dt=args.dt, rtol=args.rtol,
@@ -1284,7 +1288,13 @@ def run_compare(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     else:
         print(report)
-    return 0 if report.ok else 1
+    one_sided = [*(f"{n} (reference only)" for n in report.missing),
+                 *(f"{n} (candidate only)" for n in report.extra)]
+    if one_sided and not getattr(args, "allow_missing", False):
+        print(f"refsnn: error: variables in one file only: {', '.join(one_sided)}; "
+              "--allow-missing compares the shared ones", file=sys.stderr)
+        return 2
+    return 0 if all(v.ok for v in report.variables.values()) else 1
 
 
 def main_compare(argv: list[str] | None = None) -> int:

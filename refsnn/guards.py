@@ -1,4 +1,4 @@
-"""What :func:`refsnn.simulate` checks around a run: memory, step size, non-finite states.
+"""What is checked around a run: memory, step size, non-finite states.
 
 * :func:`check_memory` sizes a run before anything is allocated (outputs,
   recorded states, state, copies of the inputs and their projections) and
@@ -18,10 +18,15 @@
   first offending element; if they are finite, the run is repeated on
   prefixes (bisection) to name the step and the neuron where the state first
   became non-finite.
+* :func:`check_scan` does the same for the scans over time of
+  :mod:`refsnn.functional.scan` (plasticity rules, current encoders), on
+  every backend alike: their carried values (state, weights) are judged
+  after the run, and a divergence from finite arguments is named by its step.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Callable, NamedTuple
 
@@ -43,15 +48,17 @@ def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 # --------------------------------------------------------------------------- memory
 def _first_values(tree: Any) -> Any:
-    """``tree`` with every array leaf cut to its first element (a template of the structure)."""
+    """``tree`` with every array leaf cut to a scalar, its first element (zero if it has
+    none): a template of the structure that builds a one-neuron state whatever the shapes."""
     values = []
     for value in tree:
         if _checks.is_namedtuple(value):
             values.append(_first_values(value))
-        elif value is None or callable(value) or np.size(value) <= 1:
+        elif value is None or callable(value):
             values.append(value)
         else:
-            values.append(np.asarray(value).reshape(-1)[0])
+            arr = np.asarray(value)
+            values.append(arr.reshape(-1)[0] if arr.size else np.zeros((), arr.dtype)[()])
     return type(tree)(*values)
 
 
@@ -71,8 +78,8 @@ def check_memory(model, p: Any, inputs: Any, dtype: np.dtype, shape: tuple, recu
     }
     if recurrent:
         parts["input projections"] = steps * n * item * (2 if model.sign_split else 1)
-    elif inputs.dtype != dtype or not inputs.flags.c_contiguous:
-        parts["inputs (a contiguous copy)"] = steps * n * item
+    if inputs.dtype != dtype or not inputs.flags.c_contiguous:  # (cast, or a backend's copy)
+        parts["inputs (a contiguous copy)"] = math.prod(inputs.shape) * item
     check_fits(parts, what=f"simulate({model.name!r}, {steps} steps x {n} neurons)")
 
 
@@ -134,7 +141,9 @@ def check_run(inputs: Any, final_state: Any, recorded: bool, rerun: Callable) ->
     """
     if config.get_option("nonfinite") == "ignore":
         return
-    if _first_bad(_final_leaves(final_state, recorded)) is None:
+    final = _final_leaves(final_state, recorded)
+    # (A layer without neurons never sees its inputs: they are judged directly.)
+    if _first_bad(final) is None and any(np.size(leaf) for _, leaf in final):
         return
     if inputs.dtype.kind == "f":
         index = _checks.first_nonfinite(inputs)
@@ -142,17 +151,64 @@ def check_run(inputs: Any, final_state: Any, recorded: bool, rerun: Callable) ->
             _checks.nonfinite(f"inputs has a non-finite value ({inputs[index].item()}) at "
                               f"index {index}; {_checks.POLICY_HINT}", stacklevel=4)
             return
-    steps = int(inputs.shape[0])
-    finite, bad = 0, steps          # the state after `finite` steps is finite, after `bad` not
-    while bad - finite > 1:
-        middle = (finite + bad) // 2
-        if _first_bad(_final_leaves(rerun(middle), False)) is None:
-            finite = middle
-        else:
-            bad = middle
-    name, index, value = _first_bad(_final_leaves(rerun(bad), False))
+    if _first_bad(final) is None:
+        return
+    step, (name, index, value) = _diverged(int(inputs.shape[0]),
+                                           lambda steps: _final_leaves(rerun(steps), False))
     _checks.nonfinite(
-        f"the state became non-finite at step {bad - 1} (state.{name} = {value} at neuron "
+        f"the state became non-finite at step {step} (state.{name} = {value} at neuron "
         f"index {index}) although the inputs, parameters and initial state are finite: the "
         f"time step is probably too large for the model (see the UnstableStepWarning, or "
         f"try a smaller dt); {_checks.POLICY_HINT}", stacklevel=4)
+
+
+def _diverged(steps: int, rerun: Callable) -> tuple[int, tuple[str, tuple, float]]:
+    """The first step after which the state is non-finite (it is after ``steps``), found
+    by bisection over prefixes, and its first non-finite leaf ``(name, index, value)``.
+
+    ``rerun(k)`` returns the ``(name, leaf)`` pairs of the state after ``k`` steps.
+    NaN and infinity are sticky, so the state is non-finite after every later step.
+    """
+    finite, bad = 0, steps          # the state after `finite` steps is finite, after `bad` not
+    while bad - finite > 1:
+        middle = (finite + bad) // 2
+        if _first_bad(rerun(middle)) is None:
+            finite = middle
+        else:
+            bad = middle
+    return bad - 1, _first_bad(rerun(bad))
+
+
+def _finite(value: Any) -> bool:
+    """Whether every float in ``value`` (arrays, numbers, nested tuples) is finite."""
+    if isinstance(value, tuple):
+        return all(_finite(v) for v in value)
+    if value is None or callable(value) or isinstance(value, str):
+        return True
+    arr = np.asarray(value)
+    return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
+
+
+def check_scan(what: str, final: list[tuple[str, Any]], arguments: tuple, steps: int,
+               rerun: Callable) -> None:
+    """Apply the ``nonfinite`` policy to a finished scan over time (a plasticity rule,
+    a current encoder), the same way on every backend.
+
+    ``final``: ``(name, array)`` of the carried values after the last step (the
+    state, the weights); ``arguments``: everything the scan was given (checked
+    at entry under the policy: a non-finite one was reported then, and its
+    consequences are not reported again); ``rerun(k)``: ``final`` after the
+    first ``k`` steps. When the carried values became non-finite from finite
+    arguments, the error (or warning) names the step and the first value.
+    """
+    if config.get_option("nonfinite") == "ignore" or _first_bad(final) is None:
+        return
+    if not _finite(arguments):
+        return
+    with config.options(nonfinite="ignore"):
+        step, (name, index, value) = _diverged(steps, rerun)
+    where = f" at index {index}" if index else ""
+    _checks.nonfinite(
+        f"{what}: {name} became non-finite at step {step} ({value}{where}) although the "
+        f"arguments are finite (a rate times dt too large for the Euler step, or weights "
+        f"outside the rule's domain); {_checks.POLICY_HINT}", stacklevel=4)

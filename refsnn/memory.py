@@ -9,6 +9,7 @@ system's out-of-memory killer.
 
 from __future__ import annotations
 
+import math
 import os
 
 
@@ -61,3 +62,23 @@ def check_fits(parts: dict[str, int], available: int | None = None, where: str =
     raise InsufficientMemoryError(
         f"{what} needs {describe(needed)} ({detail}) but only {describe(available)} of {where} "
         f"is available; {hint}")
+
+
+#: Below this many bytes a request is not sized (reading the free memory costs more
+#: than such an allocation risks).
+SMALL_REQUEST = 1 << 26
+
+#: What :func:`check_arrays` suggests by default (to a caller of a function or layer).
+ARRAYS_HINT = "pass smaller arrays (fewer steps, neurons or batch entries)"
+
+
+def check_arrays(what: str, parts: dict[str, tuple[tuple, int]], hint: str = ARRAYS_HINT) -> None:
+    """:func:`check_fits` of arrays given by ``name -> (shape, itemsize)``: O(1), from the
+    shapes only (Python integers: no overflow), before any of them is allocated.
+
+    Requests under :data:`SMALL_REQUEST` bytes are let through without asking the
+    machine.
+    """
+    sizes = {name: math.prod(shape) * itemsize for name, (shape, itemsize) in parts.items()}
+    if sum(sizes.values()) > SMALL_REQUEST:
+        check_fits(sizes, what=what, hint=hint)

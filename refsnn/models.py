@@ -1,4 +1,4 @@
-"""One descriptor per neuron family: what a backend needs to know about a model.
+r"""One descriptor per neuron family: what a backend needs to know about a model.
 
 A :class:`NeuronModel` names the family's parameter and state types, its
 reference step functions, its **update functions** (the model's arithmetic,
@@ -30,6 +30,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from refsnn.functional import (
+    adex,
     coba_lif,
     iaf,
     izhikevich,
@@ -105,7 +106,7 @@ class NeuronModel:
     reset_updates: dict | None = None
 
     def drives(self, recurrent: bool) -> tuple[str, ...]:
-        """Names of the drive terms the ``recurrent`` (or feed-forward) update takes, in order.
+        r"""Names of the drive terms the ``recurrent`` (or feed-forward) update takes, in order.
 
         ``"input"`` (``x``, or :math:`W_{\text{in}} x`), ``"recurrent"``
         (:math:`W_{\text{rec}} z_{t-1}`), their ``"_exc"``/``"_inh"`` halves
@@ -220,6 +221,11 @@ def _lif_adex_state(p, shape, dtype, recurrent):
                      extra_ff=("a",), extra_rec=("a",))(p, shape, dtype, recurrent)
 
 
+def _adex_state(p, shape, dtype, recurrent):
+    return _lif_like(adex.AdExState, adex.AdExFeedForwardState,
+                     extra_ff=("a",), extra_rec=("a",))(p, shape, dtype, recurrent)
+
+
 def _lif_refrac_state(p, shape, dtype, recurrent):
     inner = _lif_state(p.lif, shape, dtype, recurrent)
     cls = lif_refrac.LIFRefracState if recurrent else lif_refrac.LIFRefracFeedForwardState
@@ -298,6 +304,10 @@ MODELS: dict[str, NeuronModel] = {
                     lif_adex.lif_adex_step, _lif_adex_state,
                     feed_forward_update=lif_adex.lif_adex_feed_forward_update,
                     recurrent_update=lif_adex.lif_adex_recurrent_update),
+        NeuronModel("adex", adex.AdExParameters, adex.AdExFeedForwardState, adex.AdExState,
+                    adex.adex_feed_forward_step, adex.adex_step, _adex_state,
+                    feed_forward_update=adex.adex_feed_forward_update,
+                    recurrent_update=adex.adex_recurrent_update),
         NeuronModel("lif_refrac", lif_refrac.LIFRefracParameters,
                     lif_refrac.LIFRefracFeedForwardState, lif_refrac.LIFRefracState,
                     lif_refrac.lif_refrac_feed_forward_step, lif_refrac.lif_refrac_step,

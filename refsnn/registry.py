@@ -91,10 +91,10 @@ def registered() -> list[str]:
 
 def lookup(name: str) -> Any:
     """The backend object called ``name`` (usable here or not), importing its module on first use."""
-    if name in _LOADED:
-        return _LOADED[name]
     if not isinstance(name, str):
         raise TypeError(f"backend must be a name (str) or None, got {type(name).__name__}")
+    if name in _LOADED:
+        return _LOADED[name]
     if name not in _declared():
         raise ValueError(
             f"unknown backend {name!r}; registered backends: {', '.join(registered())}"

@@ -207,15 +207,16 @@ def simulate(
         inputs, input_weights, recurrent_weights, g_coupling = _on_device(
             registry.get(backend), inputs, input_weights, recurrent_weights, g_coupling)
     else:
-        inputs = np.asarray(inputs)
+        inputs = _checks.as_array(inputs, "inputs")
     if inputs.ndim < 1:
         raise ValueError(f"inputs must have a time axis 0, got a scalar of shape {inputs.shape}")
     _checks.check_dt(dt)
     spike_dtype = _spike_dtype(spike_dtype, descriptor)
     runner = registry.for_model(registry.get(backend), descriptor.name)
     dtype = _dtype_of(inputs, state)
-    # The inputs' finiteness is judged after the run, from the final state (guards).
-    inputs = _checks.as_input(inputs, dtype, "inputs", finite=False)
+    # The inputs' finiteness is judged after the run, from the final state (guards);
+    # they are cast once the run is known to fit (guards.check_memory counts the copy).
+    inputs = _checks.check_input(inputs, "inputs", finite=False)
     recurrent, conn, shape = _connectivity(
         descriptor, inputs, dtype, input_weights, recurrent_weights, g_coupling
     )
@@ -227,6 +228,7 @@ def simulate(
     _checks.check_broadcast(step_p, shape, "p")
     guards.check_memory(descriptor, p, inputs, dtype, shape, recurrent, record_states,
                         spike_dtype)
+    inputs = inputs.astype(dtype, copy=False)
     guards.check_step(descriptor, step_p, float(dt))
     if state is None and on_device:
         state = _initial_state_views(descriptor, p, shape, dtype, recurrent)
@@ -234,6 +236,9 @@ def simulate(
         state = descriptor.initial_state(p, shape, dtype, recurrent)
     else:
         state = _check_state(state, descriptor, recurrent, shape, dtype)
+
+    if record_names is not None:
+        _check_record_names(record_names, state)
 
     def run(x, record):
         return runner.run(descriptor, x, state, step_p, dt, conn, record, shape, spike_dtype)
@@ -256,14 +261,20 @@ def _record(record_states: Any) -> tuple[bool, frozenset | None]:
     return bool(record_states), frozenset(record_states)
 
 
-def _keep(state: NamedTuple, names: frozenset, prefix: str = "") -> NamedTuple:
-    """The recorded ``state`` with only the fields ``names`` (leaf or dotted names); others None."""
+def _check_record_names(names: frozenset, state: NamedTuple) -> None:
+    """``record_states`` names fields of ``state`` (leaf or dotted names): checked before
+    the run."""
     known = {path for path, _ in guards._leaves(state)}
     unknown = {n for n in names if n not in known and n not in {k.rsplit(".", 1)[-1]
                                                                   for k in known}}
-    if unknown and not prefix:
+    if unknown:
         raise ValueError(f"record_states names unknown state fields {sorted(unknown)}; "
                          f"{type(state).__name__} has {sorted(known)}")
+
+
+def _keep(state: NamedTuple, names: frozenset, prefix: str = "") -> NamedTuple:
+    """The recorded ``state`` with only the fields ``names`` (leaf or dotted names, checked
+    by :func:`_check_record_names`); others None."""
     values = []
     for field, value in zip(state._fields, state):
         path = prefix + field

@@ -4,7 +4,11 @@
 * ``REFSNN_REQUIRE_NORSE=1`` (set by CI) turns every test skipped for lack of
   torch/Norse into a failure, so the parity suite cannot silently vanish;
   likewise ``REFSNN_REQUIRE_NVRTC=1`` (CI) for the tests marked ``nvrtc`` and
-  ``REFSNN_REQUIRE_CUDA=1`` (the GPU check) for those marked ``gpu``.
+  ``REFSNN_REQUIRE_CUDA=1`` (the GPU check) for those marked ``gpu``,
+  ``REFSNN_REQUIRE_PLOT=1`` (CI) for ``plot`` and ``REFSNN_REQUIRE_SPIKINGJELLY=1``
+  (CI) for ``spikingjelly``; with ``REFSNN_REQUIRE_NIR=1`` (CI), ``..._PLOT`` or
+  ``..._SPIKINGJELLY`` the run stops at once if nir, matplotlib or SpikingJelly
+  does not import.
 * Hypothesis profiles: ``ci`` (default, fast) and ``thorough``
   (``--hypothesis-profile=thorough``).
 * Tests marked ``long`` run only with ``--long`` (CI runs them after the
@@ -12,6 +16,7 @@
   by default.
 """
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -29,7 +34,22 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REQUIRE_NORSE = os.environ.get("REFSNN_REQUIRE_NORSE") == "1"
 #: Marker -> the variable that makes its skips failures.
-REQUIRED_MARKERS = {"nvrtc": "REFSNN_REQUIRE_NVRTC", "gpu": "REFSNN_REQUIRE_CUDA"}
+REQUIRED_MARKERS = {"nvrtc": "REFSNN_REQUIRE_NVRTC", "gpu": "REFSNN_REQUIRE_CUDA",
+                    "plot": "REFSNN_REQUIRE_PLOT",
+                    "spikingjelly": "REFSNN_REQUIRE_SPIKINGJELLY"}
+#: Variable -> a module that must import when it is set (a test module that
+#: skips itself at collection, ``pytest.importorskip``, cannot vanish either).
+REQUIRED_IMPORTS = {"REFSNN_REQUIRE_NIR": "nir", "REFSNN_REQUIRE_PLOT": "matplotlib",
+                    "REFSNN_REQUIRE_SPIKINGJELLY": "spikingjelly"}
+
+
+def pytest_configure(config):
+    for variable, name in REQUIRED_IMPORTS.items():
+        if os.environ.get(variable) == "1":
+            try:
+                importlib.import_module(name)
+            except ImportError as exc:
+                raise pytest.UsageError(f"{variable}=1 but {name} does not import: {exc}") from exc
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -8,6 +8,11 @@ dtype, parameters (scalar or per-neuron), initial state (default or random,
 full or broadcast), ``dt``, the number of steps (0 and 1 included) and
 ``record_states``.
 
+A backend that compiles each family separately (``numba``) runs the
+families of :data:`REPRESENTATIVE` by default and every other family with
+``--long``, which CI runs too: a cold compile costs seconds per family and
+dtype, and the default suite has a three-minute budget.
+
 What is demanded (DESIGN.md, numerical invariants):
 
 * elementwise models (feed-forward, no coupling): outputs and states
@@ -61,16 +66,28 @@ DRIVE = {
 }
 
 
+#: Families a backend that compiles each model separately (``numba``: seconds
+#: per family and dtype with a cold cache) runs in the default suite: each
+#: kind of update (plain, reset rules, exponential with adaptation, quadratic,
+#: refractory counters, compartment coupling). Every other family runs with
+#: ``--long`` (CI runs both).
+REPRESENTATIVE = {"lif", "lif_box", "lif_adex", "izhikevich", "lif_adex_refrac", "lif_mc_refrac"}
+#: Backends whose cost per family is small (one build for every model).
+ONE_BUILD = {"cuda-host", "cuda"}
+
+
 def _pairs(variant_filter):
     """``(backend, model, recurrent)`` for every non-reference backend and model variant."""
     out = []
     for name in OTHERS:
         for model in sorted(backends.get(name).models):
             descriptor = MODELS[model]
+            marks = [] if name in ONE_BUILD or model in REPRESENTATIVE else [pytest.mark.long]
             for recurrent in (False, True):
                 if variant_filter(descriptor, recurrent):
                     tag = "rec" if recurrent else "ff"
-                    out.append(pytest.param(name, model, recurrent, id=f"{name}-{model}-{tag}"))
+                    out.append(pytest.param(name, model, recurrent, id=f"{name}-{model}-{tag}",
+                                            marks=marks))
     return out
 
 

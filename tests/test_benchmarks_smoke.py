@@ -61,6 +61,7 @@ def _check_schema(results, cases):
             assert case["results"]["numpy"]["memory"]["ok"] is True
 
 
+@pytest.mark.long  # every benchmark case end to end
 def test_benchmarks_quick_run_writes_valid_json(tmp_path):
     stdout, results = _run(tmp_path)
     assert "machine:" in stdout and "numba >= 8x norse" in stdout
@@ -103,6 +104,7 @@ def test_validate_reports_missing_fields():
     assert any("schema" in p for p in report.validate({"schema": "other"}))
 
 
+@pytest.mark.long  # every GPU case on the host build
 def test_gpu_benchmarks_run_end_to_end_on_the_host_build(tmp_path):
     """``python -m benchmarks.gpu`` (the GPU check's benchmarks) on ``cuda-host``, tiny sizes."""
     from benchmarks import gpu

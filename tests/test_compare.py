@@ -602,8 +602,17 @@ def test_cli_exit_status_1_outside_tolerance(files, capsys):
     status, out, err = run_main([files["ref"], files["off"], "--dt", "0.001"], capsys)
     assert status == 1 and err == ""
     assert "NOT within tolerance" in out and "step 7 (t=0.007) at [1]" in out
-    status, out, _ = run_main([files["ref"], files["fewer"]], capsys)
-    assert status == 1 and "missing in candidate: z" in out
+
+
+
+def test_cli_a_variable_in_one_file_only_is_bad_input_unless_allowed(files, capsys):
+    status, out, err = run_main([files["ref"], files["fewer"]], capsys)
+    assert status == 2 and "missing in candidate: z" in out
+    assert err.startswith("refsnn: error: variables in one file only: z (reference only)")
+    status, out, err = run_main([files["fewer"], files["ref"]], capsys)
+    assert status == 2 and "z (candidate only)" in err
+    status, out, err = run_main([files["ref"], files["fewer"], "--allow-missing"], capsys)
+    assert status == 0 and err == "" and "missing in candidate: z" in out
 
 
 def test_cli_json(files, capsys):

@@ -30,6 +30,7 @@ def test_iaf_is_a_pure_accumulator_independent_of_dt():
     np.testing.assert_allclose(fine.v, 0.5)
 
 
+@pytest.mark.long  # the script end to end (the convergence itself is tested above)
 def test_the_script_prints_the_table():
     import subprocess
     import sys

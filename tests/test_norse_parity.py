@@ -78,6 +78,7 @@ def test_a_deviation_row_fails_when_nothing_deviates():
     assert not norse_parity.judge("f", "refsnn", np.float32, d, 0, compat=same).ok
 
 
+@pytest.mark.long  # the whole table (its rows run as tests above)
 def test_the_script_runs_from_the_command_line():
     import subprocess
     import sys

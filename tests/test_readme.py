@@ -4,8 +4,8 @@
   as working directory. A block that imports torch or Norse is skipped only
   when that package cannot be imported.
 * Every ``refsnn ...`` command of a ```bash block (also after ``&&``) runs
-  with status 0, its population shrunk to a few neurons and steps and its
-  files written to a temporary folder.
+  with status 0, its population shrunk to a few neurons and steps, in a
+  temporary folder shared by the commands of its block (in order).
 * The command-line synopsis names only options that exist.
 """
 
@@ -40,19 +40,21 @@ def blocks(language: str) -> list[str]:
     return found
 
 
-def commands() -> list[str]:
-    """Every ``refsnn ...`` command of the bash blocks, comments removed."""
+def commands(block: str) -> list[str]:
+    """The ``refsnn ...`` commands of a bash block, in order, comments removed."""
     found = []
-    for block in blocks("bash"):
-        for line in block.splitlines():
-            code = line.split(" #", 1)[0]
-            found += [part.strip() for part in code.split("&&")
-                      if part.strip().startswith("refsnn ")]
+    for line in block.splitlines():
+        code = line.split(" #", 1)[0]
+        found += [part.strip() for part in code.split("&&")
+                  if part.strip().startswith("refsnn ")]
     return found
 
 
 PYTHON = blocks("python")
-COMMANDS = commands()
+#: The ``refsnn`` commands of each bash block that has some (a block's
+#: commands run in order, in one folder: a later one may read an earlier one's file).
+SESSIONS = [found for block in blocks("bash") if (found := commands(block))]
+COMMANDS = [command for session in SESSIONS for command in session]
 
 
 def test_the_readme_has_examples():
@@ -85,14 +87,16 @@ def shrunk(argv: list[str], folder: Path) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_refsnn_command_runs(command, tmp_path, capsys):
-    argv = shrunk(shlex.split(command)[1:], tmp_path)
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    assert status == 0, capsys.readouterr().err
+@pytest.mark.parametrize("session", SESSIONS, ids=[s[0] for s in SESSIONS])
+def test_refsnn_commands_run(session, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)          # files the commands write stay in the test's folder
+    for command in session:
+        argv = shrunk(shlex.split(command)[1:], tmp_path)
+        try:
+            status = main(argv)
+        except SystemExit as exit_:
+            status = exit_.code
+        assert status == 0, f"{command}: {capsys.readouterr().err}"
 
 
 def test_the_synopsis_names_every_option_and_only_those(capsys):

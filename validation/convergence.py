@@ -7,6 +7,10 @@ solution of the *documented* ODE, written here from the equations, not from
 the reference code. Forward Euler is first order: halving ``dt`` must halve
 the error (ratio ~= 2).
 
+``adex`` starts above its exponential's centre ``v_th``, where ``lif_adex``
+would spike at once, and relaxes below it without reaching its spike cut
+``v_peak``.
+
 ``iaf`` is absent on purpose: its update ``v += input`` has no time
 constant and does not depend on ``dt`` (tests/test_convergence.py checks that).
 
@@ -23,7 +27,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from refsnn import simulate
-from refsnn.functional import (coba_lif, izhikevich, li, li_box, lif, lif_adex,
+from refsnn.functional import (adex, coba_lif, izhikevich, li, li_box, lif, lif_adex,
                                lif_adex_refrac, lif_box, lif_ex, lif_refrac, lsnn)
 
 T_END = 0.02
@@ -60,6 +64,13 @@ def _a(*values):
 LIF_P = lif.LIFParameters(v_leak=0.1)
 G = np.array([[-30.0, 30.0], [30.0, -30.0]])
 
+
+def _adex_rhs(t, y):
+    """(v, i, a) of the AdEx families with their default parameters (dimensionless, 1/s)."""
+    return [100 * (-y[0] + 0.5 * np.exp((y[0] - 1) / 0.5) + y[1] - y[2]),
+            -200 * y[1], 2.0 * (4.0 * y[0] - y[2])]
+
+
 CASES = [
     Case("lif", LIF_P, lif.LIFFeedForwardState(*_a(0.2, 0.6)), [0.2, 0.6],
          lambda t, y: [100 * (0.1 - y[0] + y[1]), -200 * y[1]], lambda s: [s.v[0], s.i[0]]),
@@ -74,10 +85,10 @@ CASES = [
          lambda t, y: [100 * (-y[0] + 0.5 * np.exp((y[0] - 1) / 0.5) + y[1]), -200 * y[1]],
          lambda s: [s.v[0], s.i[0]]),
     Case("lif_adex", lif_adex.LIFAdExParameters(), lif_adex.LIFAdExFeedForwardState(*_a(0.1, 0.6, 0.05)),
-         [0.1, 0.6, 0.05],
-         lambda t, y: [100 * (-y[0] + 0.5 * np.exp((y[0] - 1) / 0.5) + y[1] - y[2]),
-                       -200 * y[1], 2.0 * (4.0 * y[0] - y[2])],
-         lambda s: [s.v[0], s.i[0], s.a[0]], t_end=0.05),
+         [0.1, 0.6, 0.05], _adex_rhs, lambda s: [s.v[0], s.i[0], s.a[0]], t_end=0.05),
+    # From above v_th (= 1) back below it, never reaching the cut v_peak (= 3.5).
+    Case("adex", adex.AdExParameters(), adex.AdExFeedForwardState(*_a(1.2, 0.3, 0.6)),
+         [1.2, 0.3, 0.6], _adex_rhs, lambda s: [s.v[0], s.i[0], s.a[0]]),
     Case("lif_refrac", lif_refrac.LIFRefracParameters(LIF_P),
          lif_refrac.LIFRefracFeedForwardState(lif.LIFFeedForwardState(*_a(0.2, 0.6)), *_a(0.0)),
          [0.2, 0.6], lambda t, y: [100 * (0.1 - y[0] + y[1]), -200 * y[1]],
@@ -85,9 +96,7 @@ CASES = [
     Case("lif_adex_refrac", lif_adex_refrac.LIFAdExRefracParameters(),
          lif_adex_refrac.LIFAdExRefracFeedForwardState(
              lif_adex.LIFAdExFeedForwardState(*_a(0.1, 0.6, 0.05)), *_a(0.0)),
-         [0.1, 0.6, 0.05],
-         lambda t, y: [100 * (-y[0] + 0.5 * np.exp((y[0] - 1) / 0.5) + y[1] - y[2]),
-                       -200 * y[1], 2.0 * (4.0 * y[0] - y[2])],
+         [0.1, 0.6, 0.05], _adex_rhs,
          lambda s: [s.lif_adex.v[0], s.lif_adex.i[0], s.lif_adex.a[0]], t_end=0.05),
     Case("coba_lif", coba_lif.CobaLIFParameters(),
          coba_lif.CobaLIFFeedForwardState(*_a(-40.0, 0.3, 0.2)), [-40.0, 0.3, 0.2],

@@ -1,4 +1,4 @@
-"""Figures of the plasticity models' behaviour (docs/figures/).
+"""Figures of the plasticity models' behaviour (docs/figures/, shown in docs/gallery.rst).
 
 * ``tsodyks_markram.png``: a depressing and a facilitating Tsodyks–Markram
   synapse driven by a regular 20 Hz train: utilisation :math:`u`, available

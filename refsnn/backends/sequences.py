@@ -22,7 +22,6 @@ from refsnn import _checks
 from refsnn.backends.layout import readonly as _readonly
 from refsnn.functional import _plasticity, encode
 from refsnn.functional import stdp as _stdp
-from refsnn.functional._prepare import check_neuron_shape
 from refsnn.functional.lif import LIFParameters
 from refsnn.functional.lif_adex import LIFAdExParameters
 from refsnn.functional.lif_ex import LIFExParameters
@@ -90,8 +89,9 @@ def _sequence(z: Any, name: str) -> np.ndarray:
 
 
 def _spikes(z: np.ndarray, dtype, shape: tuple, name: str) -> np.ndarray:
-    """``(T, prod(shape))`` contiguous spikes cast to ``dtype`` (read-only)."""
-    z = _checks.as_input(z, dtype, name)
+    """``(T, prod(shape))`` contiguous spikes cast to ``dtype`` (read-only; the public
+    scan validated them at entry)."""
+    z = _checks.as_input(z, dtype, name, finite=False)
     z = np.ascontiguousarray(np.broadcast_to(z, (z.shape[0],) + shape))
     return _readonly(z.reshape(z.shape[0], -1))
 
@@ -122,8 +122,8 @@ class SequenceFunctions:
                  spike_dtype=None):
         x, k = encode._poisson_args(input_values, f_max, dt, seed, signed)
         n, t0 = encode._poisson_steps(seq_length, start_step)
+        out = np.empty((n, x.size), encode._check_spikes("a Poisson encoder", n, x, spike_dtype))
         flat = _readonly(np.ascontiguousarray(x).reshape(-1))
-        out = np.empty((n, flat.size), _checks.spike_dtype(spike_dtype, x.dtype))
         if out.size:
             self.loops.poisson(flat, encode._rate_scale(x, f_max, dt), np.uint64(k[0]),
                                np.uint64(k[1]), np.uint64(t0),
@@ -144,12 +144,10 @@ class SequenceFunctions:
     def _lif_encode(self, input_current, seq_length, p, dt, first_only, spike_dtype):
         x = encode._as_float(input_current, "input_current")
         n = encode._count(seq_length, "seq_length", 0)
-        encode._check_lif(p, dt)
+        pc = encode._check_lif(p, dt, x)
         dtype = x.dtype
-        pc = _checks.cast_tree(p, dtype, "p")
-        check_neuron_shape(pc, x, x)
+        out = np.empty((n, x.size), encode._check_spikes("a LIF encoder", n, x, spike_dtype))
         flat = _readonly(np.ascontiguousarray(x).reshape(-1))
-        out = np.empty((n, flat.size), _checks.spike_dtype(spike_dtype, dtype))
         if out.size:
             self.loops.lif_encode(flat, pc, x.shape, dtype.type(dt), first_only, out)
         return out.reshape((n,) + x.shape)

@@ -6,6 +6,7 @@ is the counterpart of ``from norse.torch.functional.lif import ...``.
 """
 
 from refsnn.functional import (  # noqa: F401
+    adex,
     coba_lif,
     correlation_sensor,
     decode,

@@ -56,15 +56,17 @@ def _leaves(value: Any, name: str) -> list:
 
 
 def cast_fields(p: NamedTuple, fields: Iterable[str], dtype: np.dtype, name: str = "p"):
-    """``p`` with the numeric ``fields`` converted to ``dtype`` (others untouched)."""
+    """``p`` with the numeric ``fields`` checked (the ``nonfinite`` policy included) and
+    converted to ``dtype`` (other fields untouched)."""
     values = {}
     for field in fields:
         value = getattr(p, field)
-        arr = np.asarray(value)
-        if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
+        arr = _checks.as_array(value, f"{name}.{field}")
+        if value is None or arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
             raise TypeError(
                 f"{name}.{field} must be a real number or a float array, got {value!r}"
             )
+        _checks.check_finite(arr, f"{name}.{field}")
         values[field] = arr.astype(dtype, copy=False)
     return p._replace(**values)
 

@@ -71,8 +71,10 @@ import numpy as np
 
 from refsnn import _checks, registry
 from refsnn import random as _random
-from refsnn.numerics import complement, exp, heaviside
+from refsnn.functional._prepare import check_neuron_shape
 from refsnn.functional.lif import LIFParameters, lif_current_encoder
+from refsnn.memory import check_arrays
+from refsnn.numerics import complement, exp, heaviside
 
 __all__ = [
     "constant_current_lif_encode",
@@ -131,12 +133,18 @@ def _real_scalar(value: Any, name: str, minimum: float | None = None) -> float:
     return value
 
 
-def _check_lif(p: Any, dt: Any) -> None:
+def _check_lif(p: Any, dt: Any, x: np.ndarray) -> LIFParameters:
+    """The LIF encoders' ``p`` and ``dt`` checked (even for no step); ``p`` cast to
+    ``x``'s dtype and broadcast-checked against it."""
     _checks.check_type(p, LIFParameters, "p")
     _checks.check_dt(dt)
+    p = _checks.cast_tree(p, x.dtype, "p")
+    check_neuron_shape(p, x)
+    return p
 
 
 def _check_rates(x: np.ndarray, name: str, signed: bool) -> None:
+    x = _checks.distinct(x)  # (a broadcast input is checked once per value)
     if np.isnan(x).any():
         raise ValueError(f"{name} contains NaN at index {np.argwhere(np.isnan(x))[0].tolist()}")
     if not signed and (x < 0).any():
@@ -145,6 +153,16 @@ def _check_rates(x: np.ndarray, name: str, signed: bool) -> None:
             f"{name} must be >= 0 (values are scaled rates); found {x[tuple(bad)]!r} at index "
             f"{bad.tolist()}. Use signed_poisson_encode for signed values."
         )
+
+
+def _check_spikes(what: str, steps: int, x: np.ndarray, spike_dtype: Any) -> np.dtype:
+    """The dtype of ``steps`` rows of spikes shaped like ``x`` (``spike_dtype`` checked),
+    refused before allocation if they cannot fit (with a copy of ``x``: a backend's
+    contiguous flat input, the reference's voltages)."""
+    dtype = _checks.spike_dtype(spike_dtype, x.dtype)
+    check_arrays(what, {"spikes": ((steps,) + x.shape, dtype.itemsize),
+                        "a copy of the input": (x.shape, x.itemsize)})
+    return dtype
 
 
 def _backend_function(backend: str, name: str) -> Callable:
@@ -185,12 +203,14 @@ def _constant_current(encoder: Callable, input_current: Any, seq_length: Any,
     """
     x = _as_float(input_current, "input_current")
     n = _count(seq_length, "seq_length", 0)
-    _check_lif(p, dt)
+    _check_lif(p, dt, x)
+    dtype = _check_spikes("a LIF encoder", n, x, spike_dtype)
     v = np.zeros_like(x)
     fired = np.zeros_like(x)
-    spikes = np.zeros((n,) + x.shape, dtype=_checks.spike_dtype(spike_dtype, x.dtype))
+    spikes = np.zeros((n,) + x.shape, dtype=dtype)
     for t in range(n):
-        z, v = encoder(x, v, first_p(p, x.dtype) if first_p and t == 0 else p, dt)
+        with _checks.trusted_step(t):  # (the voltage is not re-validated: as on every backend)
+            z, v = encoder(x, v, first_p(p, x.dtype) if first_p and t == 0 else p, dt)
         if first_only:
             z, fired = spike_latency_update(z, fired)
         spikes[t] = z
@@ -247,7 +267,7 @@ def constant_current_lif_encode(
     """
     if backend is not None:
         return _backend_function(backend, "constant_current_lif_encode")(
-            input_current, seq_length, p, dt, spike_dtype)
+            input_current, seq_length, p, dt, spike_dtype=spike_dtype)
     return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, False,
                              spike_dtype=spike_dtype)
 
@@ -293,7 +313,7 @@ def spike_latency_lif_encode(
     """
     if backend is not None:
         return _backend_function(backend, "spike_latency_lif_encode")(
-            input_current, seq_length, p, dt, spike_dtype)
+            input_current, seq_length, p, dt, spike_dtype=spike_dtype)
     return _constant_current(lif_current_encoder, input_current, seq_length, p, dt, True,
                              spike_dtype=spike_dtype)
 
@@ -322,6 +342,8 @@ def spike_latency_encode(input_spikes: np.ndarray) -> np.ndarray:
     array of the input's shape and dtype.
     """
     z = _spike_train(input_spikes)
+    check_arrays("spike_latency_encode", {"the first spikes": (z.shape, z.itemsize),
+                                          "masks and counts": (z.shape, 10)})
     nonzero = z != 0
     first = nonzero & (np.cumsum(nonzero, axis=0) == 1)
     return np.where(first, z, np.zeros((), dtype=z.dtype))
@@ -375,7 +397,7 @@ def gaussian_rbf(tensor: np.ndarray, sigma: float = 1) -> np.ndarray:
     Returns
     -------
     array of ``tensor``'s float dtype. float32 ``exp`` is evaluated in
-    float64 and rounded (:func:`refsnn.functional._prepare.exp`).
+    float64 and rounded (:func:`refsnn.numerics.exp`).
     """
     d = _as_float(tensor, "tensor")
     if isinstance(sigma, np.ndarray):
@@ -424,7 +446,12 @@ def _population_encode(input_values, out_features, scale, kernel, distance_funct
     if not callable(distance_function):
         raise TypeError(
             f"distance_function must be callable, got {type(distance_function).__name__}")
-    if scale is not None and not isinstance(scale, np.ndarray):
+    if isinstance(scale, np.ndarray):
+        if scale.dtype.kind not in "iuf" or scale.dtype == np.bool_:
+            raise TypeError(f"scale must be a real number or a float array, got dtype "
+                            f"{scale.dtype}")
+        _checks.check_finite(scale, "scale")
+    elif scale is not None:
         _real_scalar(scale, "scale")
     per_sample = isinstance(scale, np.ndarray) and scale.ndim > 0
     if scale is None or (not per_sample and float(scale) == 0.0):
@@ -432,10 +459,7 @@ def _population_encode(input_values, out_features, scale, kernel, distance_funct
             raise ValueError(
                 "scale cannot default to the maximum of an empty input_values; pass scale")
         scale = x.max()
-    s = np.asarray(scale)
-    if s.dtype.kind not in "iuf" or s.dtype == np.bool_:
-        raise TypeError(f"scale must be a real number or a float array, got dtype {s.dtype}")
-    s = s.astype(x.dtype)
+    s = np.asarray(scale).astype(x.dtype)
     if per_sample:
         try:
             grown = np.broadcast_shapes(s.shape, x.shape)
@@ -447,6 +471,7 @@ def _population_encode(input_values, out_features, scale, kernel, distance_funct
                 f"shape {x.shape}"
             )
     size = x.shape + (n,)
+    check_arrays("population_encode", {"distances and activities": (size, 2 * x.itemsize)})
     centres = np.broadcast_to(_linspace(s, n, centre_dtype or x.dtype), size)
     values = np.broadcast_to(x[..., None], size)
     distances = distance_function(values, centres) * s[..., None]
@@ -574,7 +599,7 @@ def _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, sig
     n, t0 = _poisson_steps(seq_length, start_step)
     spike = signed_poisson_spike if signed else poisson_spike
     rate_scale = _rate_scale(x, f_max, dt)
-    out = np.empty((n,) + x.shape, dtype=_checks.spike_dtype(spike_dtype, x.dtype))
+    out = np.empty((n,) + x.shape, dtype=_check_spikes("a Poisson encoder", n, x, spike_dtype))
     rows = max(1, _STEPS_PER_BLOCK_ELEMENTS // max(x.size, 1))  # bounds the temporaries
     for r in range(0, n, rows):
         steps = np.arange(t0 + r, t0 + min(r + rows, n), dtype=np.uint64)
@@ -649,7 +674,7 @@ def poisson_encode(
     """
     if backend is not None:
         return _backend_function(backend, "poisson_encode")(
-            input_values, seq_length, f_max, dt, seed, start_step, spike_dtype)
+            input_values, seq_length, f_max, dt, seed, start_step, spike_dtype=spike_dtype)
     return _poisson_sequence(input_values, seq_length, f_max, dt, seed, start_step, False,
                              spike_dtype)
 

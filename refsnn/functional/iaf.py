@@ -3,8 +3,12 @@ r"""Integrate-and-fire (IAF) neurons: a perfect integrator with a threshold.
 Model
 -----
 The membrane voltage :math:`v` has no leak and no synaptic current: between
-inputs it stays where it is, :math:`\dot v = 0`, and every input is added to
-it at once. A spike :math:`z = H(v - v_{\text{th}})` is emitted when the
+inputs it stays where it is, and every input is added to it at once,
+
+.. math::
+    \dot v = 0 \ \text{between inputs}, \qquad v \leftarrow v + x \ \text{at each step}.
+
+A spike :math:`z = H(v - v_{\text{th}})` is emitted when the
 voltage exceeds the threshold, after which the voltage is set to
 :math:`v_{\text{reset}}`.
 
@@ -70,7 +74,7 @@ def iaf_feed_forward_update(state, input_current, p, dt):
 
 
 def iaf_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`iaf_feed_forward_update` with :math:`W_{\text{in}} x + W_{\text{rec}} z_{t-1}`."""
+    r""":func:`iaf_feed_forward_update` with :math:`W_{\text{in}} x + W_{\text{rec}} z_{t-1}`."""
     z_new, v_new = _iaf_update(state.v + input_drive + recurrent_drive, p)
     return z_new, IAFState(z=z_new, v=v_new)
 

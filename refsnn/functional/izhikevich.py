@@ -28,13 +28,13 @@ Discretisation (forward Euler), in this order:
 4. reset: :math:`v'' = (1 - z)\,v' + z\,c`, :math:`u'' = (1 - z)\,u' + z\,(u' + d)`.
 
 (Izhikevich's scripts update :math:`u` from the new voltage; like Norse,
-this reference uses the old voltage. Most presets show their pattern
-either way, but three do not under this scheme: ``dap`` fires a short
-train instead of one spike and an after-potential, ``inhibition_induced_bursting``
-fires ever faster instead of bursting, and ``accomodation`` (whose
-published figure uses a different recovery equation, :math:`\dot u = a b (v + 65)`)
-fires without input, since :math:`u = -16` relaxes towards :math:`b v`.
-See ``tests/test_izhikevich_behaviour.py``.)
+this reference uses the old one. Under his stimulus protocols 16 presets
+show their pattern as shipped; ``dap`` and ``inhibition_induced_bursting``
+show it only with his update order at his step (with :math:`d = -19` and
+:math:`d = -0.7` they do at any step), the published ``accomodation``
+panel integrates :math:`\dot u = a b (v + 65)` instead, and
+``bistability`` needs its second pulse re-timed: see
+``validation/gallery_izhikevich.py`` and the gallery in the docs.)
 
 Precision: every parameter and ``dt`` is cast to the state's dtype before
 use, so :math:`\tau^{-1}\Delta t\,a` is a product of rounded factors.

@@ -58,7 +58,7 @@ def _li_update(i_jump, v, p, dt):
 
 
 def li_feed_forward_update(state, input_current, p, dt):
-    """One step from a validated state, input, ``p`` and ``dt``: ``(v, LIState)``.
+    r"""One step from a validated state, input, ``p`` and ``dt``: ``(v, LIState)``.
 
     The arithmetic every backend runs. A recurrent layer's update is the same
     with :math:`W_{\text{in}} x` as ``input_current``.

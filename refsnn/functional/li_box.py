@@ -54,7 +54,7 @@ def _li_box_update(i_in, v, p, dt):
 
 
 def li_box_feed_forward_update(state, input_current, p, dt):
-    """One step from a validated state, input, ``p`` and ``dt``: ``(v, LIBoxState)``.
+    r"""One step from a validated state, input, ``p`` and ``dt``: ``(v, LIBoxState)``.
 
     The arithmetic every backend runs (a recurrent layer passes
     :math:`W_{\text{in}} x` as ``input_current``).

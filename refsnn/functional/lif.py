@@ -34,7 +34,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare, prepare_encoder
 from refsnn.numerics import complement, heaviside
 
 
@@ -104,7 +104,7 @@ def lif_feed_forward_update(state, input_current, p, dt):
 
 
 def lif_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lif_feed_forward_update` of a recurrent layer.
+    r""":func:`lif_feed_forward_update` of a recurrent layer.
 
     ``input_drive`` is :math:`W_{\text{in}} x`, ``recurrent_drive``
     :math:`W_{\text{rec}} z_{t-1}`; returns ``(z, LIFState)``.
@@ -198,10 +198,8 @@ def lif_current_encoder(
     z, voltage : arrays
         Spikes and the new voltage (the ``voltage`` array is the state).
     """
-    (i_in, v), _, p, dt = prepare(
-        {"input_current": input_current, "voltage": voltage},
-        LIFFeedForwardState(voltage, 0.0), LIFFeedForwardState, p, LIFParameters, dt,
-    )
+    (i_in, v), _, p, dt = prepare_encoder({"input_current": input_current},
+                                          {"voltage": voltage}, p, LIFParameters, dt)
     check_neuron_shape(p, i_in, v)
     return lif_current_encoder_update(v, i_in, p, dt)
 

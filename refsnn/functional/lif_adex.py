@@ -33,7 +33,7 @@ right-hand side uses the voltage and adaptation from before the step:
 6. reset: :math:`v'' = (1 - z)\,v' + z\,v_{\text{reset}}`;
 7. spike-triggered adaptation: :math:`a'' = a' + z\,a_{\text{spike}}`.
 
-The exponential is evaluated with :func:`refsnn.functional._prepare.exp`
+The exponential is evaluated with :func:`refsnn.numerics.exp`
 (in float64 for float32 runs).
 """
 
@@ -43,7 +43,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare, prepare_encoder
 from refsnn.numerics import complement, exp, heaviside
 
 
@@ -137,7 +137,7 @@ def lif_adex_feed_forward_update(state, input_current, p, dt):
 
 
 def lif_adex_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lif_adex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_adex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z_new, v_new, i_new, a_new = _lif_adex_update(state.i + input_drive + recurrent_drive,
                                                   state.v, state.a, p, dt)
     return z_new, LIFAdExState(z=z_new, v=v_new, i=i_new, a=a_new)
@@ -239,11 +239,9 @@ def lif_adex_current_encoder(
     z, voltage, adaptation : arrays
         Spikes, new voltage and new adaptation.
     """
-    (i_in, v, a), _, p, dt = prepare(
-        {"input_current": input_current, "voltage": voltage, "adaptation": adaptation},
-        LIFAdExFeedForwardState(voltage, 0.0, adaptation), LIFAdExFeedForwardState,
-        p, LIFAdExParameters, dt,
-    )
+    (i_in, v, a), _, p, dt = prepare_encoder(
+        {"input_current": input_current}, {"voltage": voltage, "adaptation": adaptation},
+        p, LIFAdExParameters, dt)
     check_neuron_shape(p, i_in, v, a)
     return lif_adex_current_encoder_update(v, a, i_in, p, dt)
 

@@ -7,7 +7,13 @@ counter :math:`\rho` of :mod:`refsnn.functional.lif_refrac`: a spike sets
 :math:`\rho = \rho_{\text{reset}}`; while :math:`\rho > 0` the neuron cannot
 spike, its voltage is held and :math:`\rho` counts down by one per step. The
 synaptic current and the adaptation keep evolving (the adaptation from the
-held voltage).
+held voltage):
+
+.. math::
+    \dot v &= \frac{1 - H(\rho)}{\tau_{\text{mem}}}\left(v_{\text{leak}} - v + i
+             + \Delta_T \exp\!\left(\frac{v - v_{\text{th}}}{\Delta_T}\right) - a\right), \\
+    \dot i &= -\frac{1}{\tau_{\text{syn}}}\, i, \qquad
+    \dot a = \frac{1}{\tau_{\text{ada}}}\left(a_{\text{current}}\,(v - v_{\text{leak}}) - a\right).
 
 Update of one step, in this order:
 
@@ -118,7 +124,7 @@ def lif_adex_refrac_feed_forward_update(state, input_current, p, dt):
 
 
 def lif_adex_refrac_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lif_adex_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_adex_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z, v, i, a, rho = _lif_adex_refrac_update(
         state, state.lif_adex.i + input_drive + recurrent_drive, p, dt)
     return z, LIFAdExRefracState(LIFAdExState(z=z, v=v, i=i, a=a), rho)

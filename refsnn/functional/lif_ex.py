@@ -27,7 +27,7 @@ Discretisation (forward Euler, step :math:`\Delta t`), in this order:
 4. spike: :math:`z = H(v' - v_{\text{th}})`;
 5. reset: :math:`v'' = (1 - z)\,v' + z\,v_{\text{reset}}`.
 
-The exponential is evaluated with :func:`refsnn.functional._prepare.exp`
+The exponential is evaluated with :func:`refsnn.numerics.exp`
 (in float64 for float32 runs). A voltage far above threshold can overflow
 the exponential to ``inf``; the reset blend then yields NaN, as in Norse.
 """
@@ -38,7 +38,7 @@ from typing import NamedTuple, Tuple
 
 import numpy as np
 
-from refsnn.functional._prepare import check_neuron_shape, linear, prepare
+from refsnn.functional._prepare import check_neuron_shape, linear, prepare, prepare_encoder
 from refsnn.numerics import complement, exp, heaviside
 
 
@@ -103,7 +103,7 @@ def lif_ex_feed_forward_update(state, input_current, p, dt):
 
 
 def lif_ex_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lif_ex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_ex_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z_new, v_new, i_new = _lif_ex_update(state.i + input_drive + recurrent_drive, state.v, p, dt)
     return z_new, LIFExState(z=z_new, v=v_new, i=i_new)
 
@@ -193,10 +193,8 @@ def lif_ex_current_encoder(
     z, voltage : arrays
         Spikes and the new voltage (the ``voltage`` array is the state).
     """
-    (i_in, v), _, p, dt = prepare(
-        {"input_current": input_current, "voltage": voltage},
-        LIFExFeedForwardState(voltage, 0.0), LIFExFeedForwardState, p, LIFExParameters, dt,
-    )
+    (i_in, v), _, p, dt = prepare_encoder({"input_current": input_current},
+                                          {"voltage": voltage}, p, LIFExParameters, dt)
     check_neuron_shape(p, i_in, v)
     return lif_ex_current_encoder_update(v, i_in, p, dt)
 

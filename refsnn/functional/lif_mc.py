@@ -79,7 +79,7 @@ def lif_mc_feed_forward_update(state, input_current, coupling, p, dt):
 
 
 def lif_mc_recurrent_update(state, input_drive, recurrent_drive, coupling, p, dt):
-    """:func:`lif_mc_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_mc_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z_new, v_new, i_new = _lif_update(state.i + input_drive + recurrent_drive,
                                       state.v + dt * coupling, p, dt)
     return z_new, LIFState(z=z_new, v=v_new, i=i_new)

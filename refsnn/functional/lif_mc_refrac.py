@@ -70,7 +70,7 @@ def lif_mc_refrac_feed_forward_update(state, input_current, coupling, p, dt):
 
 
 def lif_mc_refrac_recurrent_update(state, input_drive, recurrent_drive, coupling, p, dt):
-    """:func:`lif_mc_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_mc_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z, v, i, rho = _lif_mc_refrac_update(
         state, state.lif.i + input_drive + recurrent_drive, coupling, p, dt)
     return z, LIFRefracState(LIFState(z=z, v=v, i=i), rho)

@@ -6,7 +6,11 @@ The LIF neuron of :mod:`refsnn.functional.lif` plus a refractory counter
 :math:`\rho`. A spike sets :math:`\rho = \rho_{\text{reset}}`; while
 :math:`\rho > 0` the neuron is refractory: it cannot spike, its voltage is
 held where it was, and :math:`\rho` counts down by one per step. The
-synaptic current keeps integrating its input throughout.
+synaptic current keeps integrating its input throughout:
+
+.. math::
+    \tau_{\text{mem}} \dot v = (1 - H(\rho))\,(v_{\text{leak}} - v + i), \qquad
+    \tau_{\text{syn}} \dot i = -i.
 
 With an integer :math:`\rho_{\text{reset}} = n` a neuron is silent for
 exactly :math:`n` steps after each spike (a non-integer value acts as its
@@ -87,7 +91,7 @@ def lif_refrac_feed_forward_update(state, input_current, p, dt):
 
 
 def lif_refrac_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lif_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lif_refrac_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z_lif, v_lif, i_new = _lif_update(state.lif.i + input_drive + recurrent_drive,
                                       state.lif.v, p.lif, dt)
     v_new, z_new, rho_new = _refractory_update(state.rho, state.lif.v, z_lif, v_lif, p.rho_reset)

@@ -148,7 +148,7 @@ def lsnn_feed_forward_update(state, input_current, p, dt):
 
 
 def lsnn_recurrent_update(state, input_drive, recurrent_drive, p, dt):
-    """:func:`lsnn_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
+    r""":func:`lsnn_feed_forward_update` with :math:`W_{\text{in}} x` and :math:`W_{\text{rec}} z_{t-1}`."""
     z_new, v_new, i_decayed, b_new = _lsnn_update(state.v, state.i, state.b, p, dt)
     i_new = i_decayed + input_drive + recurrent_drive
     return z_new, LSNNState(z=z_new, v=v_new, i=i_new, b=b_new)

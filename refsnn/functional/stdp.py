@@ -77,6 +77,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from refsnn import _checks
+from refsnn.memory import check_arrays
 from refsnn.functional import _plasticity
 from refsnn.numerics import heaviside, power, relu, select
 
@@ -278,12 +279,14 @@ def _prepare(z_pre, z_post, w, state_stdp, p_stdp, dt):
     p = _plasticity.cast_fields(p_stdp, _NUMERIC_FIELDS, dtype, "p_stdp")
     _plasticity.check_nonnegative(
         p, ("tau_pre_inv", "tau_post_inv", "eta_plus", "eta_minus", "mu"), "p_stdp")
+    _checks.broadcast_shape({"p_stdp.w_min": p.w_min, "p_stdp.w_max": p.w_max},
+                            "p_stdp.w_min and p_stdp.w_max")
     if np.any(p.w_min > p.w_max):
         raise ValueError(
             f"p_stdp.w_min must not exceed p_stdp.w_max, got w_min={p_stdp.w_min!r}, "
             f"w_max={p_stdp.w_max!r}"
         )
-    w_arr = np.asarray(w)
+    w_arr = _checks.as_array(w, "w")
     if w_arr.dtype == np.bool_ or w_arr.dtype.kind not in "fiu":
         raise TypeError(f"w must be a float array, got dtype {w_arr.dtype}")
     _checks.check_finite(w_arr, "w")
@@ -364,6 +367,8 @@ def stdp_step_linear(
             f"{z_pre.shape} and z_post of shape {z_post.shape}, got {w.shape}"
         )
     _check_traces(z_pre, z_post, s, p)
+    check_arrays("stdp_step_linear", {"traces (new and flattened)": (
+        (z_pre.size + z_post.size,), 2 * w.itemsize)})
 
     s = s.decay(z_pre, z_post, p.tau_pre_inv, p.tau_post_inv, p.a_pre, p.a_post, dt)
     rows = int(np.prod(z_pre.shape[:-1]))  # explicit: -1 is ambiguous for empty layers

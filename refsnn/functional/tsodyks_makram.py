@@ -65,6 +65,7 @@ from typing import NamedTuple, Tuple
 import numpy as np
 
 from refsnn import _checks
+from refsnn.memory import check_arrays
 from refsnn.functional import _plasticity
 from refsnn.numerics import complement
 
@@ -141,6 +142,7 @@ def stp_step(
     z = _checks.as_input(z, dtype, "z")
     shape = _checks.broadcast_shape({"z": z, "s.u": s.u, "s.x": s.x}, "z and the state")
     _plasticity.check_fits(p, p._fields, shape, "the synapses")
+    check_arrays("stp_step", {"release and state": (shape, 3 * dtype.itemsize)})
     dt = dtype.type(dt)
 
     release, u, x = stp_update(s.u, s.x, z, p, dt)

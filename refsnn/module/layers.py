@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from refsnn.memory import check_arrays
 from refsnn.module._base import Module
 
 __all__ = ["Linear", "Conv2d", "Flatten", "MaxPool2d", "AvgPool2d", "Dropout"]
@@ -43,6 +44,7 @@ def _float_input(x: Any, name: str = "input") -> np.ndarray:
     if arr.dtype in _FLOATS:
         return arr
     if arr.dtype.kind in "biu" or arr.dtype == np.float16:
+        check_arrays(f"{name} as float32", {"a float32 copy": (arr.shape, 4)})
         return arr.astype(np.float32)
     raise TypeError(f"{name} must hold real numbers (bool, integer, float32 or float64), "
                     f"got dtype {arr.dtype}")
@@ -162,6 +164,9 @@ def _pool_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int
     for n, out, k, s, p, d in zip((h, w), sizes, kernel, stride, padding, dilation):
         needed = (out - 1) * s + d * (k - 1) + 1
         pads.append((p, max(p, needed - n - p)))
+    padded = tuple(n + before + after for n, (before, after) in zip((h, w), pads))
+    check_arrays(f"pooling {name}", {"the padded input": (x.shape[:2] + padded, x.itemsize),
+                                     "the outputs": (x.shape[:2] + tuple(sizes), x.itemsize)})
     x = np.pad(x, ((0, 0), (0, 0), *pads), constant_values=fill)
     (kh, kw), (dh, dw) = kernel, dilation
     windows = sliding_window_view(x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
@@ -228,6 +233,7 @@ class Linear(Module):
                              f"axis, got shape {x.shape}")
         weight = _parameter(self.weight, (self.out_features, self.in_features), x.dtype,
                             "weight")
+        check_arrays("Linear", {"outputs": (x.shape[:-1] + (self.out_features,), x.itemsize)})
         out = np.matmul(x, weight.T)
         if self.bias is not None:
             out += _parameter(self.bias, (self.out_features,), x.dtype, "bias")

@@ -173,7 +173,7 @@ def run(model: NeuronModel, inputs: np.ndarray, state: NamedTuple, p: NamedTuple
         else:
             drive = np.empty((len(halves), steps, n), dtype)
         for row, w in zip(drive, halves):
-            np.matmul(x, w.T, out=row.reshape(steps * batch, -1))
+            np.matmul(x, w.T, out=row.reshape(steps * batch, w.shape[0]))  # (0 rows: explicit)
     else:
         drive = np.ascontiguousarray(inputs).reshape(1, steps, n)
     drive = layout.readonly(drive)
