@@ -7,12 +7,14 @@ functional one, and its errors.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
 import refsnn.module as rm
 from refsnn import backends, simulate
-from refsnn.functional import izhikevich, lif, lif_refrac
+from refsnn.functional import adex, izhikevich, lif, lif_refrac
 from refsnn.functional.regularization import voltage_accumulator
 
 RNG = np.random.default_rng(5)
@@ -30,7 +32,8 @@ def test_every_module_is_importable_flat_and_from_its_family():
     for name in ("LIF", "LIFCell", "LIFRecurrent", "LIFRecurrentCell", "LI", "LICell",
                  "LILinearCell", "LIBoxCell", "LIFBoxCell", "IAF", "IAFCell", "LIFEx",
                  "LIFExCell", "LIFExRecurrent", "LIFExRecurrentCell", "LIFAdEx", "LIFAdExCell",
-                 "LIFAdExRecurrent", "LIFAdExRecurrentCell", "LIFRefracCell",
+                 "LIFAdExRecurrent", "LIFAdExRecurrentCell", "AdEx", "AdExCell", "AdExRecurrent",
+                 "AdExRecurrentCell", "LIFRefracCell",
                  "LIFRefracRecurrent", "LIFRefracRecurrentCell", "LIFAdExRefracCell",
                  "LIFAdExRefracRecurrent", "LIFAdExRefracRecurrentCell", "CobaLIFCell",
                  "LIFMCRecurrentCell", "LIFMCRefracRecurrentCell", "LSNN", "LSNNCell",
@@ -93,17 +96,39 @@ def test_weights_passed_in_are_copied_never_modified():
     np.testing.assert_array_equal(x, before)
 
 
-def test_a_recurrent_cell_is_one_step_of_its_recurrent_layer():
+@pytest.mark.parametrize("layer_type, cell_type, voltage", [
+    (rm.LIFRefracRecurrent, rm.LIFRefracRecurrentCell, lambda s: s.lif.v),
+    (rm.AdExRecurrent, rm.AdExRecurrentCell, lambda s: s.v)])
+def test_a_recurrent_cell_is_one_step_of_its_recurrent_layer(layer_type, cell_type, voltage):
     x = (RNG.random((25, 2, 6)) < 0.4).astype(np.float32)
-    layer = rm.LIFRefracRecurrent(6, 9, rng=2)
-    cell = rm.LIFRefracRecurrentCell(6, 9, input_weights=layer.input_weights,
-                                     recurrent_weights=layer.recurrent_weights)
+    layer = layer_type(6, 9, rng=2)
+    cell = cell_type(6, 9, input_weights=layer.input_weights,
+                     recurrent_weights=layer.recurrent_weights)
     z_all, final = layer(x)
     s = None
     for t in range(25):
         z, s = cell(x[t], s)
         np.testing.assert_array_equal(z, z_all[t])
-    np.testing.assert_array_equal(s.lif.v, final.lif.v)
+    np.testing.assert_array_equal(voltage(s), voltage(final))
+
+
+def test_the_adex_modules_run_refsnns_adex_family():
+    """``AdExCell``/``AdEx`` (refsnn's addition, no Norse counterpart) step like the functions."""
+    x = _x(40, 3, mean=2.0)
+    p = adex.AdExParameters(v_peak=np.float32(2.0))
+    cell, s = rm.AdExCell(p), None
+    state = adex.AdExFeedForwardState(*(np.zeros(3, np.float32) for _ in range(3)))
+    for t in range(40):
+        z, s = cell(x[t], s)
+        z_ref, state = adex.adex_feed_forward_step(x[t], state, p)
+        np.testing.assert_array_equal(z, z_ref)
+        np.testing.assert_array_equal(s.a, state.a)
+    assert rm.AdEx(p)(x)[0].sum() > 0
+    if importlib.util.find_spec("norse") is not None:    # no Norse counterpart to convert to
+        from refsnn.compat.norse import to_norse
+        with pytest.raises(TypeError, match="cannot convert a AdExCell to Norse"):
+            to_norse(cell)
+    np.testing.assert_array_equal(rm.AdEx(p)(x)[0], simulate("adex", x, p=p)[0])
 
 
 def test_izhikevich_modules_take_a_behaviour_and_start_from_its_state():

@@ -13,6 +13,7 @@ Neuron modules take ``dt``, ``backend`` (any registered backend) and, for
 sequences, ``record_states``; see :mod:`refsnn.module._base`.
 """
 
+from refsnn.functional.adex import AdExFeedForwardState, AdExParameters, AdExState
 from refsnn.functional.coba_lif import CobaLIFFeedForwardState, CobaLIFParameters, CobaLIFState
 from refsnn.functional.iaf import IAFFeedForwardState, IAFParameters, IAFState
 from refsnn.functional.izhikevich import (IzhikevichParameters, IzhikevichRecurrentState,
@@ -30,6 +31,7 @@ from refsnn.functional.lif_refrac import (LIFRefracFeedForwardState, LIFRefracPa
                                           LIFRefracState)
 from refsnn.functional.lsnn import LSNNFeedForwardState, LSNNParameters, LSNNState
 from refsnn.module._base import Module
+from refsnn.module.adex import AdEx, AdExCell, AdExRecurrent, AdExRecurrentCell
 from refsnn.module.coba_lif import CobaLIFCell
 from refsnn.module.iaf import IAF, IAFCell
 from refsnn.module.izhikevich import (Izhikevich, IzhikevichCell, IzhikevichRecurrent,

@@ -152,7 +152,7 @@ def to_norse(obj: Any, dtype: Any = None) -> Any:
     import norse.torch as nt
 
     name = type(obj).__name__
-    if isinstance(obj, _base._Neurons):
+    if isinstance(obj, _base._Neurons) and hasattr(nt, name):
         return _neurons_to_norse(obj, getattr(nt, name), torch)
     if isinstance(obj, rm.SequentialState):
         return nt.SequentialState(*(to_norse(m) for m in obj), return_hidden=obj.return_hidden)
