@@ -42,6 +42,10 @@ def describe(n: int) -> str:
     raise AssertionError("unreachable")
 
 
+#: Below this many bytes a request is not sized (reading the free memory costs more
+#: than such an allocation risks).
+SMALL_REQUEST = 1 << 26
+
 #: What :func:`check_fits` suggests by default (to a caller of :func:`refsnn.simulate`).
 SIMULATE_HINT = ("use fewer neurons or steps, compact spikes (spike_dtype=np.bool_), "
                  "or record fewer states")
@@ -51,11 +55,14 @@ def check_fits(parts: dict[str, int], available: int | None = None, where: str =
                what: str = "this request", hint: str = SIMULATE_HINT) -> None:
     """Raise :class:`InsufficientMemoryError` if the ``parts`` (name -> bytes) exceed ``available``.
 
-    ``available=None`` asks :func:`available_bytes`; when that is unknown,
-    nothing is checked. ``hint`` ends the message (what to do instead).
+    ``available=None`` asks :func:`available_bytes` for requests of at least
+    :data:`SMALL_REQUEST` bytes (smaller ones pass unasked); when that is
+    unknown, nothing is checked. ``hint`` ends the message (what to do instead).
     """
-    available = available_bytes() if available is None else available
     needed = sum(parts.values())
+    if available is None and needed < SMALL_REQUEST:
+        return
+    available = available_bytes() if available is None else available
     if available is None or needed <= available:
         return
     detail = ", ".join(f"{name} {describe(size)}" for name, size in parts.items() if size)
@@ -63,10 +70,6 @@ def check_fits(parts: dict[str, int], available: int | None = None, where: str =
         f"{what} needs {describe(needed)} ({detail}) but only {describe(available)} of {where} "
         f"is available; {hint}")
 
-
-#: Below this many bytes a request is not sized (reading the free memory costs more
-#: than such an allocation risks).
-SMALL_REQUEST = 1 << 26
 
 #: What :func:`check_arrays` suggests by default (to a caller of a function or layer).
 ARRAYS_HINT = "pass smaller arrays (fewer steps, neurons or batch entries)"
@@ -80,5 +83,4 @@ def check_arrays(what: str, parts: dict[str, tuple[tuple, int]], hint: str = ARR
     machine.
     """
     sizes = {name: math.prod(shape) * itemsize for name, (shape, itemsize) in parts.items()}
-    if sum(sizes.values()) > SMALL_REQUEST:
-        check_fits(sizes, what=what, hint=hint)
+    check_fits(sizes, what=what, hint=hint)
