@@ -833,16 +833,29 @@ def _native(array: np.ndarray) -> np.ndarray:
     return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
-def _load(path: str | os.PathLike, argument: str) -> tuple[dict[str, np.ndarray], list[str]]:
-    """The variables of an ``.npz`` (or ``.npy``) file and its ignored (metadata) keys."""
+def open_npz(path: str | os.PathLike, argument: str):
+    """``np.load(path)`` without pickles, its failures as errors naming ``argument``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a file.
+    ValueError
+        The file is not a readable ``.npz`` (or ``.npy``) file.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{argument}: no such file: {str(path)!r}")
     try:
-        loaded = np.load(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
         raise ValueError(f"{argument}: {str(path)!r} is not a readable .npz file "
                          f"({' '.join(str(err).split())})") from None
+
+
+def _load(path: str | os.PathLike, argument: str) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The variables of an ``.npz`` (or ``.npy``) file and its ignored (metadata) keys."""
+    loaded = open_npz(path, argument)
     if isinstance(loaded, np.ndarray):
         return {ARRAY_NAME: _array(loaded, argument, ARRAY_NAME)}, []
     out, ignored = {}, []

@@ -41,6 +41,7 @@ import zlib
 
 import numpy as np
 import pytest
+from _helpers import map_leaves
 from hypothesis import currently_in_test_context, given, note
 from hypothesis import strategies as st
 
@@ -119,19 +120,6 @@ def _names(tree, prefix=""):
     return out
 
 
-def _map_leaves(tree, fn, prefix=""):
-    """A copy of ``tree`` with every numeric leaf replaced by ``fn(name, leaf)``."""
-    values = []
-    for field, value in zip(tree._fields, tree):
-        if is_namedtuple(value):
-            values.append(_map_leaves(value, fn, f"{prefix}{field}."))
-        elif callable(value) or value is None:
-            values.append(value)
-        else:
-            values.append(fn(prefix + field, value))
-    return type(tree)(*values)
-
-
 @st.composite
 def neuron_shapes(draw, scalar_ok: bool):
     n = draw(st.integers(1, 6))
@@ -177,7 +165,7 @@ def scenarios(draw, model_name: str, recurrent: bool, exact: bool, dtype=None):
         out = np.where(value != 0, value * factor, rng.uniform(-0.2, 0.2, size))
         return out.astype(dtype) if draw(st.booleans()) else float(out) if out.ndim == 0 else out
 
-    params = _map_leaves(base, perturb)
+    params = map_leaves(base, perturb)
     if model_name == "lif_box":
         params = params._replace(reset_method=draw(
             st.sampled_from([reset.reset_value, reset.reset_subtract])))
@@ -235,7 +223,7 @@ def scenarios(draw, model_name: str, recurrent: bool, exact: bool, dtype=None):
             ref = ref.reshape(-1)[0] if ref.size else 0.0
             return (ref + rng.normal(0.0, 0.5 * (abs(ref) + 1.0), size)).astype(dtype)
 
-        kwargs["state"] = _map_leaves(default, randomise)
+        kwargs["state"] = map_leaves(default, randomise)
     else:
         kwargs["state"] = None  # the default state, in the inputs' dtype
     return kwargs

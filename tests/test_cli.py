@@ -13,22 +13,13 @@ import types
 
 import numpy as np
 import pytest
+from _helpers import run_cli
 
 import refsnn
 from refsnn import cli, registry
 from refsnn.cli import main
 
 TINY = ["--neurons", "20", "--steps", "30"]
-
-
-def run_cli(argv, capsys):
-    """``(status, stdout, stderr)`` of ``refsnn *argv``, an argparse exit included."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def field(out, name):

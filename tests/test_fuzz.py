@@ -80,6 +80,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from _helpers import map_leaves
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
@@ -442,18 +443,6 @@ def _domain(path: str) -> str:
     return "free"
 
 
-def _map_leaves(tree, fn, prefix=""):
-    values = []
-    for field, value in zip(tree._fields, tree):
-        if is_namedtuple(value):
-            values.append(_map_leaves(value, fn, f"{prefix}{field}."))
-        elif callable(value) or value is None:
-            values.append(value)
-        else:
-            values.append(fn(prefix + field, value))
-    return type(tree)(*values)
-
-
 def _suffix_shape(data, shape: tuple, label: str, parameter: bool = False) -> tuple:
     """The full neuron shape, a trailing part of it, or ones (broadcastable, not growing)."""
     options = [tuple(shape)] + [tuple(shape[k:]) for k in range(1, len(shape) + 1)]
@@ -569,7 +558,7 @@ def _draw_parameters(data, rng, model, shape: tuple, dtype, fault: str | None):
             return arr.tolist()
         return _represent(data, arr, f"p.{path}", ["c", "fortran", "strided", "readonly"])
 
-    params = _map_leaves(base, leaf)
+    params = map_leaves(base, leaf)
     if model.name == "lif_box":
         params = params._replace(reset_method=data.draw(
             st.sampled_from([reset.reset_value, reset.reset_subtract]), label="reset"))
@@ -632,7 +621,7 @@ def _draw_state(data, rng, model, p, shape: tuple, dtype, recurrent: bool, fault
                                                        "readonly"]
                           + (["list"] if dtype == np.float64 else []))
 
-    state = _map_leaves(default, leaf)
+    state = map_leaves(default, leaf)
     if fault == "state_dtype":
         expect = Expect((TypeError,), ("state",), fault)
         leaves = _leaves(state)
@@ -651,7 +640,7 @@ def _draw_state(data, rng, model, p, shape: tuple, dtype, recurrent: bool, fault
             return {"int": arr.astype(np.int64), "float16": arr.astype(np.float16),
                     "complex": arr.astype(complex), "str": "0.0"}[kind]
 
-        state = _map_leaves(state, spoil)
+        state = map_leaves(state, spoil)
     elif fault == "state_type":
         expect = Expect((TypeError,), ("state",), fault)
         kind = data.draw(st.sampled_from(["namedtuple", "dict", "array", "tuple"]),

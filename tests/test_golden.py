@@ -6,23 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import run_cli as cli
 
 from refsnn import __version__, conformance
-from refsnn.cli import main
 from refsnn.conformance import read_golden, write_golden
 from refsnn.conformance.adapters import wrong
 from refsnn.conformance.case import flatten
 from refsnn.functional import reset
-
-
-def cli(argv, capsys):
-    """``(status, stdout, stderr)`` of ``refsnn *argv``, an argparse exit included."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_:
-        status = exit_.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def candidate(path, **traces):
@@ -103,8 +93,17 @@ def test_bad_golden_files_are_clear_errors(tmp_path, damage, message):
     np.savez(path, **entries)
     with pytest.raises(ValueError, match=message):
         read_golden(path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="golden file: no such file"):
         read_golden(tmp_path / "nope.npz")
+
+
+def test_a_file_that_is_not_an_npz_archive_is_not_a_golden_file(tmp_path):
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(ValueError, match="is not a refsnn golden file"):
+        read_golden(tmp_path / "one.npy")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="golden file: .*junk.npz' is not a readable .npz file"):
+        read_golden(tmp_path / "junk.npz")
 
 
 # --------------------------------------------------------------------------- the command line

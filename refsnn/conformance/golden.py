@@ -28,7 +28,6 @@ judges them.
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 
 from refsnn import __version__
 from refsnn._checks import is_namedtuple
+from refsnn.compare import open_npz
 from refsnn.conformance.case import Case, flatten, trace_names
 from refsnn.conformance.suite import VERSION
 from refsnn.functional import reset
@@ -137,12 +137,9 @@ def read_golden(path: str | os.PathLike) -> Case:
         non-finite input, parameter, state or weight.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such golden file: {str(path)!r}")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{str(path)!r} is not a readable .npz file ({err})") from None
+    loaded = open_npz(path, "golden file")
+    if not isinstance(loaded, np.lib.npyio.NpzFile):
+        raise ValueError(f"{str(path)!r} is not a refsnn golden file (a single .npy array)")
     with loaded:
         if _text(loaded, "format", path) != FORMAT:
             raise ValueError(f"{str(path)!r} is not a refsnn golden file (format "
